@@ -88,7 +88,7 @@ enum Private {
     /// X25519, P-256 or P-384, held by aws-lc.
     Ec(PrivateKey),
     /// MODP-2048 exponent.
-    Modp(ModpPrivate),
+    Modp(Box<ModpPrivate>),
 }
 
 /// One side of a Diffie-Hellman exchange: the group, the private value and the KE data.
@@ -224,7 +224,7 @@ impl KeyExchange {
         let public = private.pow(&U2048::from_u8(2)).to_vec();
         Ok(KeyExchange {
             alg: DhAlg::Modp2048,
-            private: Private::Modp(private),
+            private: Private::Modp(Box::new(private)),
             public,
         })
     }

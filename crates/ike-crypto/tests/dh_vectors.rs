@@ -409,7 +409,13 @@ fn modp2048_rfc6989_range_checks() {
 
 #[test]
 fn modp2048_private_exponent_bounds() {
-    for bad in [&[][..], &[0u8][..], &[1u8][..], &[0u8; 32][..], &[1u8; 257][..]] {
+    for bad in [
+        &[][..],
+        &[0u8][..],
+        &[1u8][..],
+        &[0u8; 32][..],
+        &[1u8; 257][..],
+    ] {
         assert_eq!(
             KeyExchange::from_private(DhAlg::Modp2048, bad).unwrap_err(),
             CryptoError::InvalidKeyLength
