@@ -77,8 +77,11 @@ struct ModpPrivate {
 impl ModpPrivate {
     fn pow(&self, base: &U2048) -> Zeroizing<[u8; MODP2048_LEN]> {
         let base = DynResidue::new(base, *modp_params());
-        let mut result = base.pow_bounded_exp(&*self.exponent, self.bits).retrieve();
+        let mut residue = base.pow_bounded_exp(&*self.exponent, self.bits);
+        let mut result = residue.retrieve();
         let bytes = Zeroizing::new(result.to_be_bytes());
+        // g^ir (and g^x) intermediates: wipe the Montgomery form and the plain integer.
+        residue.zeroize();
         result.zeroize();
         bytes
     }
