@@ -82,6 +82,28 @@ pub struct IkeHeader {
 }
 
 impl IkeHeader {
+    /// A version 2.0 header; `next_payload` and `length` are filled in by
+    /// [`crate::Message::emit`].
+    pub fn new(
+        spi_i: [u8; 8],
+        spi_r: [u8; 8],
+        exchange_type: ExchangeType,
+        flags: Flags,
+        message_id: u32,
+    ) -> IkeHeader {
+        IkeHeader {
+            spi_i,
+            spi_r,
+            next_payload: PayloadType::NoNext,
+            major_version: 2,
+            minor_version: 0,
+            exchange_type,
+            flags,
+            message_id,
+            length: 0,
+        }
+    }
+
     /// Parse the first 28 octets of `buf`.
     ///
     /// Checks only what the header itself can tell: enough bytes, and major version 2

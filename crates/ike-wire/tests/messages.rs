@@ -129,13 +129,18 @@ fn ike_sa_init_round_trip() {
     assert_eq!(msg.emit(), IKE_SA_INIT);
     assert_eq!(find_encrypted_payload(&IKE_SA_INIT), Ok(None));
 
-    // Built from scratch with wrong length/next fields: emit recomputes them.
-    let mut built = Message {
-        header: msg.header.clone(),
+    // Built from scratch (length and next payload unset): emit fills them in.
+    let header = IkeHeader::new(
+        hex!("a1b2c3d4e5f60718"),
+        [0; 8],
+        ExchangeType::IkeSaInit,
+        Flags::new(true, false),
+        0,
+    );
+    let built = Message {
+        header,
         payloads: expected,
     };
-    built.header.length = 0;
-    built.header.next_payload = PayloadType::NoNext;
     assert_eq!(built.emit(), IKE_SA_INIT);
 
     // emit_into appends after what the buffer already holds (e.g. the non-ESP marker).
