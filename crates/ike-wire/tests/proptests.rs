@@ -257,6 +257,8 @@ fn parse_everything(buf: &[u8]) {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
     #[test]
     fn emit_parse_emit_is_identical(msg in message()) {
         let bytes = msg.emit();
