@@ -1,0 +1,129 @@
+//! Events and status snapshots the engine reports to its driver.
+
+use std::net::SocketAddr;
+
+use ike_crypto::{ChildKeys, EncrAlg, IntegAlg};
+
+use crate::config::ChildMode;
+use crate::error::SaError;
+
+/// Something the driver should act on or report.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// An IKE SA finished authentication.
+    Established {
+        /// Connection name.
+        connection: String,
+        /// Our IKE SPI (the demux key).
+        local_spi: [u8; 8],
+    },
+    /// A Child SA is up: keys for the kernel backend.
+    ChildUp {
+        /// Connection name.
+        connection: String,
+        /// Child name.
+        child: String,
+        /// Inbound and outbound ESP SPIs.
+        spi_in: u32,
+        /// Outbound ESP SPI.
+        spi_out: u32,
+        /// ESP transforms.
+        encr: EncrAlg,
+        /// ESP integrity (None for AEAD).
+        integ: Option<IntegAlg>,
+        /// Keys (moved to the backend, zeroized on drop).
+        keys: ChildKeys,
+        /// Mode.
+        mode: ChildMode,
+    },
+    /// A Child SA went away.
+    ChildDown {
+        /// Connection name.
+        connection: String,
+        /// Our inbound ESP SPI.
+        spi_in: u32,
+    },
+    /// An IKE SA ended.
+    Closed {
+        /// Connection name (empty for half-open responder SAs).
+        connection: String,
+        /// Our IKE SPI.
+        local_spi: [u8; 8],
+        /// Why.
+        reason: SaError,
+    },
+}
+
+/// IKE SA state as reported by `list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaState {
+    /// IKE_SA_INIT sent or received.
+    Connecting,
+    /// IKE_AUTH in progress.
+    Authenticating,
+    /// Established.
+    Established,
+    /// Being deleted.
+    Deleting,
+}
+
+impl SaState {
+    /// Upper-case name as in strongSwan's `--list-sas`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SaState::Connecting => "CONNECTING",
+            SaState::Authenticating => "AUTHENTICATING",
+            SaState::Established => "ESTABLISHED",
+            SaState::Deleting => "DELETING",
+        }
+    }
+}
+
+/// Snapshot of one IKE SA.
+#[derive(Debug, Clone)]
+pub struct SaInfo {
+    /// Connection name.
+    pub connection: String,
+    /// State.
+    pub state: SaState,
+    /// Did we initiate this SA?
+    pub initiator: bool,
+    /// Initiator SPI.
+    pub spi_i: [u8; 8],
+    /// Responder SPI.
+    pub spi_r: [u8; 8],
+    /// Local address.
+    pub local: SocketAddr,
+    /// Remote address.
+    pub remote: SocketAddr,
+    /// Local identity (display form).
+    pub local_id: String,
+    /// Remote identity (display form).
+    pub remote_id: String,
+    /// Negotiated IKE algorithms, strongSwan style, e.g. `AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519`.
+    pub proposal: String,
+    /// NAT detected between the peers.
+    pub nat_detected: bool,
+    /// Child SAs.
+    pub children: Vec<ChildInfo>,
+}
+
+/// Snapshot of one Child SA.
+#[derive(Debug, Clone)]
+pub struct ChildInfo {
+    /// Child name.
+    pub name: String,
+    /// Inbound SPI.
+    pub spi_in: u32,
+    /// Outbound SPI.
+    pub spi_out: u32,
+    /// ESP algorithms.
+    pub proposal: String,
+    /// Mode.
+    pub mode: ChildMode,
+    /// Local traffic selectors (display form).
+    pub local_ts: Vec<String>,
+    /// Remote traffic selectors (display form).
+    pub remote_ts: Vec<String>,
+}

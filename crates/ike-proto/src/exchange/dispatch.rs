@@ -1,0 +1,198 @@
+//! Routing of an incoming message of an existing SA: window check, decryption, the rules table,
+//! then the exchange handler. Also the SA's timer handling.
+
+use std::net::SocketAddr;
+
+use ike_wire::{ExchangeType, Message, NotifyType, Payload};
+
+use super::{rules, status};
+use crate::error::{PeerMisbehaved, SaError};
+use crate::sa::message::Unprotect;
+use crate::sa::window::{Inbound, Retransmit};
+use crate::sa::{Ctx, IkeSa, Phase, RequestKind};
+use crate::transmit::Transmit;
+
+impl IkeSa {
+    /// Handle a parsed message addressed to this SA.
+    pub(crate) fn handle(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        local: SocketAddr,
+        remote: SocketAddr,
+        bytes: &[u8],
+        msg: &Message,
+    ) {
+        if msg.header.flags.is_response() {
+            self.handle_response(ctx, bytes, msg);
+        } else {
+            self.handle_request(ctx, local, remote, bytes, msg);
+        }
+        self.kick(ctx);
+    }
+
+    fn handle_response(&mut self, ctx: &mut Ctx<'_>, bytes: &[u8], msg: &Message) {
+        let Some(out) = self.window.matches_response(msg.header.message_id) else {
+            return;
+        };
+        let kind = out.kind.clone();
+        let exchange = msg.header.exchange_type;
+        if kind == RequestKind::Init {
+            if exchange == ExchangeType::IkeSaInit {
+                if let Err(e) = rules::check(exchange, true, &msg.payloads) {
+                    tracing::debug!(error = %e, "ignoring malformed IKE_SA_INIT response");
+                    return;
+                }
+                self.process_init_response(ctx, msg, bytes);
+            }
+            return;
+        }
+        let payloads = match self.unprotect(bytes, msg) {
+            Ok(p) => p,
+            Err(Unprotect::Drop) => return,
+            Err(Unprotect::Invalid(e)) => {
+                self.window.complete();
+                return self.close(ctx, SaError::Protocol(e));
+            }
+        };
+        self.window.complete();
+        self.last_inbound = ctx.now;
+        if let Err(e) = rules::check(exchange, true, &payloads) {
+            return self.close(ctx, SaError::Protocol(e));
+        }
+        match (kind, exchange) {
+            (RequestKind::Auth, ExchangeType::IkeAuth) => {
+                self.process_auth_response(ctx, &payloads)
+            }
+            (
+                k @ (RequestKind::Dpd | RequestKind::DeleteIke | RequestKind::DeleteChild(_)),
+                ExchangeType::Informational,
+            ) => self.process_info_response(ctx, k),
+            _ => self.close(
+                ctx,
+                SaError::Protocol(PeerMisbehaved::InvalidSyntax(
+                    "response of the wrong exchange type",
+                )),
+            ),
+        }
+    }
+
+    fn handle_request(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        local: SocketAddr,
+        remote: SocketAddr,
+        bytes: &[u8],
+        msg: &Message,
+    ) {
+        let mid = msg.header.message_id;
+        match self.window.classify_request(mid, bytes) {
+            Inbound::New => {}
+            Inbound::Retransmit(resp) => {
+                ctx.out.push_back(Transmit::ike(local, remote, &resp));
+                return;
+            }
+            Inbound::Drop => return,
+        }
+        let exchange = msg.header.exchange_type;
+        if exchange == ExchangeType::IkeSaInit {
+            return; // a new IKE_SA_INIT never reaches an SA; retransmits were answered above.
+        }
+        let payloads = match self.unprotect(bytes, msg) {
+            Ok(p) => p,
+            Err(Unprotect::Drop) => return,
+            Err(Unprotect::Invalid(e)) => return self.reject_request(ctx, exchange, mid, bytes, e),
+        };
+        // Authenticated: the peer may have moved (NAT rebinding, or strongSwan floating to its
+        // NAT-T port); answer where the request came from (RFC 7296 §2.11, §2.23).
+        if remote != self.remote || local != self.local {
+            tracing::debug!(old = %self.remote, new = %remote, "peer address changed");
+            self.remote = remote;
+            self.local = local;
+        }
+        self.last_inbound = ctx.now;
+        if let Err(e) = rules::check(exchange, false, &payloads) {
+            return self.reject_request(ctx, exchange, mid, bytes, e);
+        }
+        match (&self.phase, exchange) {
+            (Phase::InitReplied, ExchangeType::IkeAuth) => {
+                self.process_auth_request(ctx, mid, bytes, &payloads)
+            }
+            (Phase::Established | Phase::Deleting, ExchangeType::Informational) => {
+                self.process_info_request(ctx, mid, bytes, &payloads)
+            }
+            (Phase::Established, ExchangeType::CreateChildSa) => {
+                // Not yet supported: refuse without harming the IKE SA (RFC 7296 §4 allows this).
+                let _ = self.send_response(
+                    ctx,
+                    exchange,
+                    mid,
+                    bytes,
+                    &[status(NotifyType::NoAdditionalSas)],
+                );
+            }
+            _ => self.reject_request(
+                ctx,
+                exchange,
+                mid,
+                bytes,
+                PeerMisbehaved::InvalidSyntax("unexpected exchange"),
+            ),
+        }
+    }
+
+    /// Answer a request we cannot process with a protected error notify. In IKE_AUTH the SA
+    /// cannot continue; in later exchanges it survives (RFC 7296 §2.21.2, §2.21.3).
+    fn reject_request(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        exchange: ExchangeType,
+        mid: u32,
+        bytes: &[u8],
+        e: PeerMisbehaved,
+    ) {
+        tracing::warn!(conn = %self.conn.name, error = %e, ?exchange, "rejecting request");
+        let notify = Payload::Notify(ike_wire::NotifyPayload::status(e.notify()));
+        let _ = self.send_response(ctx, exchange, mid, bytes, &[notify]);
+        if self.is_half_open() {
+            self.close(ctx, SaError::Protocol(e));
+        }
+    }
+
+    /// Handle expired timers.
+    pub(crate) fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
+        match self.window.on_timeout(ctx.now, ctx.cfg) {
+            Retransmit::Nothing => {}
+            Retransmit::Resend(p) => {
+                tracing::debug!(conn = %self.conn.name, "retransmitting");
+                ctx.out
+                    .push_back(Transmit::ike(self.local, self.remote, &p));
+            }
+            Retransmit::GiveUp => {
+                let dpd = self
+                    .window
+                    .complete()
+                    .is_some_and(|o| o.kind == RequestKind::Dpd);
+                return self.close(
+                    ctx,
+                    if dpd {
+                        SaError::DeadPeer
+                    } else {
+                        SaError::Timeout
+                    },
+                );
+            }
+        }
+        if self.is_half_open() && ctx.now >= self.created + ctx.cfg.half_open_timeout {
+            return self.close(ctx, SaError::HalfOpenExpired);
+        }
+        if matches!(self.phase, Phase::Established)
+            && !self.conn.dpd_delay.is_zero()
+            && self.window.is_idle()
+            && self.queue.is_empty()
+            && ctx.now >= self.last_inbound + self.conn.dpd_delay
+        {
+            self.queue.push_back(RequestKind::Dpd);
+        }
+        self.kick(ctx);
+    }
+}
