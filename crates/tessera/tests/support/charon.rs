@@ -185,7 +185,9 @@ impl Charon {
             None => Command::new("env"),
         };
         cmd.arg(format!("STRONGSWAN_CONF={}", conf.display()));
-        if Path::new(CHARON_SYSTEMD).exists() {
+        // TESSERA_CHARON_CLASSIC=1 forces the fallback (to test it where charon-systemd exists)
+        let classic = std::env::var("TESSERA_CHARON_CLASSIC").is_ok_and(|v| v == "1");
+        if Path::new(CHARON_SYSTEMD).exists() && !classic {
             cmd.arg(CHARON_SYSTEMD);
         } else {
             // classic charon: private mount namespace with its own /run for /var/run/charon.pid

@@ -9,7 +9,8 @@
 //!
 //! Environment: `CI=true` turns a missing peer into a test failure instead of a skip;
 //! `TESSERA_KEEP_PEER_DIRS=1` keeps every daemon's private directory (configs, logs) for
-//! debugging and prints its path.
+//! debugging and prints its path; `TESSERA_CHARON_CLASSIC=1` runs `/usr/lib/ipsec/charon` (in a
+//! private mount namespace) even where `charon-systemd` is installed.
 #![allow(dead_code, unreachable_pub, unused_imports)] // each test binary uses a different subset of the harness
 
 pub mod charon;
