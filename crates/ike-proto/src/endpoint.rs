@@ -65,6 +65,8 @@ pub struct Endpoint {
     events: VecDeque<Event>,
     clock_anchor: (Instant, u64),
     stats: Stats,
+    /// SAs created by a rekey while another SA was being handled.
+    spawned: Vec<IkeSa>,
 }
 
 impl Endpoint {
@@ -85,6 +87,7 @@ impl Endpoint {
             events: VecDeque::new(),
             clock_anchor: (now, unix_now),
             stats: Stats::default(),
+            spawned: Vec::new(),
         }
     }
 
@@ -147,11 +150,15 @@ impl Endpoint {
             rng: &mut self.rng,
             cfg: &self.cfg,
             conns: &self.conns,
+            spawned: &mut self.spawned,
             out: &mut self.out,
             events: &mut self.events,
         };
         let r = f(sa, &mut ctx);
         let (closed, half_open, key) = (sa.is_closed(), sa.is_half_open(), (sa.spi_i, sa.remote));
+        for new in self.spawned.drain(..) {
+            self.sas.insert(new.local_spi(), new);
+        }
         if closed {
             self.sas.remove(&spi);
         }
@@ -254,6 +261,7 @@ impl Endpoint {
             rng: &mut self.rng,
             cfg: &self.cfg,
             conns: &self.conns,
+            spawned: &mut self.spawned,
             out: &mut self.out,
             events: &mut self.events,
         };
@@ -329,6 +337,7 @@ impl Endpoint {
             rng: &mut self.rng,
             cfg: &self.cfg,
             conns: &self.conns,
+            spawned: &mut self.spawned,
             out: &mut self.out,
             events: &mut self.events,
         };
@@ -358,6 +367,68 @@ impl Endpoint {
                 } else {
                     sa.close(ctx, SaError::LocalClose);
                 }
+            });
+        }
+        Ok(spis.len())
+    }
+
+    /// Rekey the IKE SA(s) of connection `name` now (CREATE_CHILD_SA, RFC 7296 §1.3.2).
+    pub fn rekey_ike(&mut self, now: Instant, name: &str) -> Result<usize, CommandError> {
+        self.queue_on(now, name, |_| vec![RequestKind::RekeyIke])
+    }
+
+    /// Rekey every Child SA of connection `name` now (RFC 7296 §1.3.3).
+    pub fn rekey_children(&mut self, now: Instant, name: &str) -> Result<usize, CommandError> {
+        self.queue_on(now, name, |sa| {
+            sa.children
+                .iter()
+                .filter_map(|c| {
+                    sa.conn
+                        .children
+                        .iter()
+                        .position(|t| t.name == c.name)
+                        .map(|i| RequestKind::RekeyChild(i, c.spi_in))
+                })
+                .collect()
+        })
+    }
+
+    /// Create an additional Child SA from template `child` of connection `name`.
+    pub fn create_child(
+        &mut self,
+        now: Instant,
+        name: &str,
+        child: &str,
+    ) -> Result<usize, CommandError> {
+        let idx = self
+            .conns
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| c.children.iter().position(|t| t.name == child))
+            .ok_or_else(|| CommandError::UnknownConnection(format!("{name}/{child}")))?;
+        self.queue_on(now, name, |_| vec![RequestKind::CreateChild(idx)])
+    }
+
+    fn queue_on(
+        &mut self,
+        now: Instant,
+        name: &str,
+        f: impl Fn(&IkeSa) -> Vec<RequestKind>,
+    ) -> Result<usize, CommandError> {
+        let spis: Vec<[u8; 8]> = self
+            .sas
+            .iter()
+            .filter(|(_, sa)| sa.conn.name == name && sa.is_established() && !sa.superseded)
+            .map(|(k, _)| *k)
+            .collect();
+        if spis.is_empty() {
+            return Err(CommandError::NoSa(name.into()));
+        }
+        for spi in &spis {
+            self.with_sa(now, *spi, |sa, ctx| {
+                let kinds = f(sa);
+                sa.queue.extend(kinds);
+                sa.kick(ctx);
             });
         }
         Ok(spis.len())

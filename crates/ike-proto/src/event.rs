@@ -32,8 +32,11 @@ pub enum Event {
         encr: EncrAlg,
         /// ESP integrity (None for AEAD).
         integ: Option<IntegAlg>,
-        /// Keys (moved to the backend, zeroized on drop).
+        /// Keys (moved to the backend, zeroized on drop). `keys.encr_i`/`integ_i` protect
+        /// traffic from the initiator of the exchange that created this Child SA.
         keys: ChildKeys,
+        /// Did we initiate the exchange that created it (so `*_i` keys are outbound)?
+        initiator: bool,
         /// Mode.
         mode: ChildMode,
     },

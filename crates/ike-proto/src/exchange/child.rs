@@ -44,14 +44,15 @@ pub(crate) fn initiator_payloads(sa: &IkeSa, child: &ChildConfig, spi: u32) -> V
     p
 }
 
-struct ChildRequest<'a> {
-    sa: &'a SaPayload,
-    tsi: Vec<crate::config::TsConfig>,
-    tsr: Vec<crate::config::TsConfig>,
-    transport: bool,
+/// The Child SA part of a message: SA, TSi, TSr and whether transport mode was asked for.
+pub(crate) struct ChildRequest<'a> {
+    pub sa: &'a SaPayload,
+    pub tsi: Vec<crate::config::TsConfig>,
+    pub tsr: Vec<crate::config::TsConfig>,
+    pub transport: bool,
 }
 
-fn child_request(payloads: &[Payload]) -> Option<ChildRequest<'_>> {
+pub(crate) fn child_request(payloads: &[Payload]) -> Option<ChildRequest<'_>> {
     let (mut sa, mut tsi, mut tsr) = (None, None, None);
     for p in payloads {
         match p {
@@ -69,14 +70,24 @@ fn child_request(payloads: &[Payload]) -> Option<ChildRequest<'_>> {
     })
 }
 
-fn child_keys_event(sa: &IkeSa, child: &ChildSa, chosen: &ChosenEsp) -> Option<Event> {
+/// KEYMAT for a Child SA (RFC 7296 §2.17) as a `ChildUp` event. `exchange` holds the
+/// CREATE_CHILD_SA nonces (the exchange initiator's first) and the PFS secret; `None` for the
+/// IKE_AUTH child, which uses the IKE SA's nonces.
+pub(crate) fn child_keys_event(
+    sa: &IkeSa,
+    child: &ChildSa,
+    chosen: &ChosenEsp,
+    exchange: Option<(&[u8], &[u8], Option<&[u8]>)>,
+    we_initiated: bool,
+) -> Option<Event> {
     let keys = sa.keys.as_ref()?;
+    let (ni, nr, g_ir) = exchange.unwrap_or((&sa.ni, &sa.nr, None));
     let k = derive_child_keys(
         keys.prf,
         keys.sk_d.expose(),
-        None,
-        &sa.ni,
-        &sa.nr,
+        g_ir,
+        ni,
+        nr,
         chosen.encr,
         chosen.integ,
     )
@@ -89,6 +100,7 @@ fn child_keys_event(sa: &IkeSa, child: &ChildSa, chosen: &ChosenEsp) -> Option<E
         encr: chosen.encr,
         integ: chosen.integ,
         keys: k,
+        initiator: we_initiated,
         mode: child.mode,
     })
 }
@@ -131,18 +143,8 @@ pub(crate) fn respond_in_auth(
         }));
         resp.push(Payload::TsI(ts::to_payload(&tsi)));
         resp.push(Payload::TsR(ts::to_payload(&tsr)));
-        let child = ChildSa {
-            name: tmpl.name.clone(),
-            spi_in,
-            spi_out: chosen.peer_spi,
-            encr: chosen.encr,
-            integ: chosen.integ,
-            mode,
-            local_ts: tsr,
-            remote_ts: tsi,
-            created: ctx.now,
-        };
-        let ev = child_keys_event(sa, &child, &chosen);
+        let child = ChildSa::new(tmpl, spi_in, &chosen, mode, tsr, tsi, ctx.now);
+        let ev = child_keys_event(sa, &child, &chosen, None, false);
         sa.children.push(child);
         return ev;
     }
@@ -203,18 +205,8 @@ pub(crate) fn accept_in_auth(
     } else {
         ChildMode::Tunnel
     };
-    let child = ChildSa {
-        name: tmpl.name.clone(),
-        spi_in,
-        spi_out: chosen.peer_spi,
-        encr: chosen.encr,
-        integ: chosen.integ,
-        mode,
-        local_ts: resp.tsi,
-        remote_ts: resp.tsr,
-        created: ctx.now,
-    };
-    let ev = child_keys_event(sa, &child, &chosen);
+    let child = ChildSa::new(&tmpl, spi_in, &chosen, mode, resp.tsi, resp.tsr, ctx.now);
+    let ev = child_keys_event(sa, &child, &chosen, None, true);
     sa.children.push(child);
     ev
 }

@@ -64,6 +64,10 @@ impl IkeSa {
                 self.process_auth_response(ctx, &payloads)
             }
             (
+                RequestKind::CreateChild(_) | RequestKind::RekeyChild(..) | RequestKind::RekeyIke,
+                ExchangeType::CreateChildSa,
+            ) => self.process_create_response(ctx, &payloads),
+            (
                 k @ (RequestKind::Dpd | RequestKind::DeleteIke | RequestKind::DeleteChild(_)),
                 ExchangeType::Informational,
             ) => self.process_info_response(ctx, k),
@@ -121,14 +125,11 @@ impl IkeSa {
                 self.process_info_request(ctx, mid, bytes, &payloads)
             }
             (Phase::Established, ExchangeType::CreateChildSa) => {
-                // Not yet supported: refuse without harming the IKE SA (RFC 7296 §4 allows this).
-                let _ = self.send_response(
-                    ctx,
-                    exchange,
-                    mid,
-                    bytes,
-                    &[status(NotifyType::NoAdditionalSas)],
-                );
+                self.process_create_request(ctx, mid, bytes, &payloads)
+            }
+            (Phase::Deleting, ExchangeType::CreateChildSa) => {
+                let notify = [status(NotifyType::TemporaryFailure)];
+                let _ = self.send_response(ctx, exchange, mid, bytes, &notify);
             }
             _ => self.reject_request(
                 ctx,
@@ -155,6 +156,35 @@ impl IkeSa {
         let _ = self.send_response(ctx, exchange, mid, bytes, &[notify]);
         if self.is_half_open() {
             self.close(ctx, SaError::Protocol(e));
+        }
+    }
+
+    /// Queue rekeys whose soft lifetime passed; drop Child SAs past their hard lifetime.
+    fn lifetimes(&mut self, ctx: &mut Ctx<'_>) {
+        if !matches!(self.phase, Phase::Established) {
+            return;
+        }
+        if self.rekey_at.is_some_and(|t| ctx.now >= t) {
+            self.rekey_at = None;
+            self.queue.push_back(RequestKind::RekeyIke);
+        }
+        let mut expired = Vec::new();
+        for c in &mut self.children {
+            if ctx.now >= c.expire_at {
+                expired.push(c.spi_in);
+            } else if c.rekey_at.is_some_and(|t| ctx.now >= t) {
+                c.rekey_at = None;
+                if let Some(i) = self.conn.children.iter().position(|t| t.name == c.name) {
+                    self.queue.push_back(RequestKind::RekeyChild(i, c.spi_in));
+                }
+            }
+        }
+        for spi in expired {
+            tracing::info!(conn = %self.conn.name, spi_in = format!("{spi:08x}"), "Child SA hard lifetime reached");
+            self.queue.push_back(RequestKind::DeleteChild(spi));
+            if let Some(c) = self.children.iter_mut().find(|c| c.spi_in == spi) {
+                c.expire_at = ctx.now + std::time::Duration::from_secs(3600 * 24 * 365);
+            }
         }
     }
 
@@ -185,6 +215,7 @@ impl IkeSa {
         if self.is_half_open() && ctx.now >= self.created + ctx.cfg.half_open_timeout {
             return self.close(ctx, SaError::HalfOpenExpired);
         }
+        self.lifetimes(ctx);
         if matches!(self.phase, Phase::Established)
             && !self.conn.dpd_delay.is_zero()
             && self.window.is_idle()

@@ -453,6 +453,9 @@ impl IkeSa {
     fn establish(&mut self, ctx: &mut Ctx<'_>) {
         self.phase = Phase::Established;
         self.established_at = Some(ctx.now);
+        if !self.conn.rekey_time.is_zero() {
+            self.rekey_at = Some(ctx.now + self.conn.rekey_time);
+        }
         self.last_inbound = ctx.now;
         tracing::info!(
             conn = %self.conn.name, spi_i = %crate::sa::hex8(&self.spi_i), spi_r = %crate::sa::hex8(&self.spi_r),
@@ -463,18 +466,4 @@ impl IkeSa {
             local_spi: self.local_spi(),
         });
     }
-}
-
-/// Is `t` an error that leaves the IKE SA up when it rejects a Child SA in IKE_AUTH (§2.21.2)?
-pub(crate) fn is_child_error(t: NotifyType) -> bool {
-    matches!(
-        t,
-        NotifyType::NoProposalChosen
-            | NotifyType::TsUnacceptable
-            | NotifyType::SinglePairRequired
-            | NotifyType::InternalAddressFailure
-            | NotifyType::FailedCpRequired
-            | NotifyType::NoAdditionalSas
-            | NotifyType::InvalidSelectors
-    )
 }

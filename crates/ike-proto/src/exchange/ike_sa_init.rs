@@ -172,6 +172,9 @@ impl IkeSa {
             established_at: None,
             last_inbound: ctx.now,
             pending_child: None,
+            pending_create: None,
+            rekey_at: None,
+            superseded: false,
         };
         let req = sa.init_request_bytes(&ke, None);
         sa.window
@@ -428,6 +431,9 @@ impl IkeSa {
             established_at: None,
             last_inbound: ctx.now,
             pending_child: None,
+            pending_create: None,
+            rekey_at: None,
+            superseded: false,
         };
         let skeyseed = skeyseed_fresh(chosen.suite.prf, &sa.ni, &sa.nr, shared.expose());
         install_keys(&mut sa, chosen.suite, skeyseed.expose())

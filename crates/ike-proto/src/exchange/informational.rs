@@ -98,6 +98,12 @@ impl IkeSa {
                 spi_size: 4,
                 spis: vec![spi_in.to_be_bytes().to_vec()],
             })],
+            RequestKind::CreateChild(_) | RequestKind::RekeyChild(..) | RequestKind::RekeyIke => {
+                if let Err(e) = self.start_create(ctx, kind) {
+                    self.close(ctx, e);
+                }
+                return;
+            }
             RequestKind::Init | RequestKind::Auth => return,
         };
         if let Err(e) = self.send_request(ctx, ExchangeType::Informational, kind, &payloads) {

@@ -2,6 +2,7 @@
 //! an incoming message of an existing SA to the right handler.
 
 pub(crate) mod child;
+pub(crate) mod create_child;
 mod dispatch;
 pub(crate) mod ike_auth;
 pub(crate) mod ike_sa_init;

@@ -34,6 +34,8 @@ pub(crate) struct Ctx<'a> {
     pub cfg: &'a EndpointConfig,
     /// Every loaded connection (a responder picks its connection in IKE_AUTH).
     pub conns: &'a [Arc<ConnectionConfig>],
+    /// New IKE SAs created while handling this input (IKE SA rekey); the endpoint adopts them.
+    pub spawned: &'a mut Vec<IkeSa>,
     /// Datagrams to send.
     pub out: &'a mut VecDeque<Transmit>,
     /// Events for the driver.
@@ -99,8 +101,36 @@ pub(crate) struct ChildSa {
     pub local_ts: Vec<TsConfig>,
     /// Remote selectors.
     pub remote_ts: Vec<TsConfig>,
-    /// When it was created (for rekey/expiry).
-    pub created: Instant,
+    /// When to rekey it (soft lifetime); `None` once a rekey is under way or when disabled.
+    pub rekey_at: Option<Instant>,
+    /// When it expires (hard lifetime).
+    pub expire_at: Instant,
+}
+
+impl ChildSa {
+    /// A new Child SA from its template and the negotiated proposal.
+    pub(crate) fn new(
+        tmpl: &crate::config::ChildConfig,
+        spi_in: u32,
+        chosen: &crate::proposal::ChosenEsp,
+        mode: ChildMode,
+        local_ts: Vec<TsConfig>,
+        remote_ts: Vec<TsConfig>,
+        now: Instant,
+    ) -> ChildSa {
+        ChildSa {
+            name: tmpl.name.clone(),
+            spi_in,
+            spi_out: chosen.peer_spi,
+            encr: chosen.encr,
+            integ: chosen.integ,
+            mode,
+            local_ts,
+            remote_ts,
+            rekey_at: (!tmpl.rekey_time.is_zero()).then(|| now + tmpl.rekey_time),
+            expire_at: now + tmpl.life_time.max(tmpl.rekey_time),
+        }
+    }
 }
 
 /// One IKE SA.
@@ -151,6 +181,12 @@ pub(crate) struct IkeSa {
     pub last_inbound: Instant,
     /// Child SA being set up with IKE_AUTH (initiator): template index and our SPI.
     pub pending_child: Option<(usize, u32)>,
+    /// Our CREATE_CHILD_SA request in flight.
+    pub pending_create: Option<crate::exchange::create_child::PendingCreate>,
+    /// When to rekey the IKE SA (soft lifetime).
+    pub rekey_at: Option<Instant>,
+    /// Replaced by a rekeyed SA; only waiting for the old SA's deletion.
+    pub superseded: bool,
 }
 
 impl IkeSa {
@@ -194,6 +230,11 @@ impl IkeSa {
             });
         }
         self.phase = Phase::Closed;
+        let reason = if self.superseded {
+            crate::SaError::Rekeyed
+        } else {
+            reason
+        };
         ctx.events.push_back(Event::Closed {
             connection: if self.is_half_open() {
                 String::new()
@@ -214,6 +255,12 @@ impl IkeSa {
         if let (Phase::Established, true) = (&self.phase, !self.conn.dpd_delay.is_zero()) {
             if self.window.is_idle() {
                 t = min_opt(t, Some(self.last_inbound + self.conn.dpd_delay));
+            }
+        }
+        if matches!(self.phase, Phase::Established) {
+            t = min_opt(t, self.rekey_at);
+            for c in &self.children {
+                t = min_opt(t, min_opt(c.rekey_at, Some(c.expire_at)));
             }
         }
         if !self.queue.is_empty() && self.window.is_idle() && self.is_established() {

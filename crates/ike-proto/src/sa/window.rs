@@ -19,6 +19,12 @@ pub(crate) enum RequestKind {
     DeleteIke,
     /// INFORMATIONAL with Delete(ESP, our inbound SPI).
     DeleteChild(u32),
+    /// CREATE_CHILD_SA for a new Child SA from template index.
+    CreateChild(usize),
+    /// CREATE_CHILD_SA rekeying the Child SA (template index, our inbound SPI).
+    RekeyChild(usize, u32),
+    /// CREATE_CHILD_SA rekeying the IKE SA.
+    RekeyIke,
 }
 
 /// Our request in flight.

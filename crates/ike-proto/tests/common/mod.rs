@@ -260,6 +260,11 @@ impl Pair {
     /// Advance by one step: deliver the earliest datagram or fire the earliest timer.
     /// Returns false when nothing is left to do.
     pub fn step(&mut self) -> bool {
+        self.step_until(None)
+    }
+
+    /// Like [`Pair::step`], but never moves the clock past `end`.
+    pub fn step_until(&mut self, end: Option<Instant>) -> bool {
         self.collect();
         let next_pkt = self
             .queue
@@ -271,6 +276,16 @@ impl Pair {
             .into_iter()
             .flatten()
             .min();
+        let next = [next_pkt.map(|(_, at)| at), next_timer]
+            .into_iter()
+            .flatten()
+            .min();
+        if let (Some(end), Some(next)) = (end, next) {
+            if next > end {
+                self.now = self.now.max(end);
+                return false;
+            }
+        }
         match (next_pkt, next_timer) {
             (Some((i, at)), t) if t.is_none_or(|t| at <= t) => {
                 self.deliver(i, at);
@@ -305,7 +320,7 @@ impl Pair {
     pub fn drive_for(&mut self, limit: Duration) {
         let end = self.now + limit;
         for _ in 0..100_000 {
-            if !self.step() || self.now >= end {
+            if !self.step_until(Some(end)) {
                 return;
             }
         }
@@ -319,7 +334,7 @@ impl Pair {
             if self.established(true) && self.established(false) {
                 return;
             }
-            if !self.step() || self.now >= end {
+            if !self.step_until(Some(end)) {
                 break;
             }
         }
