@@ -70,6 +70,9 @@ pub(crate) fn child_request(payloads: &[Payload]) -> Option<ChildRequest<'_>> {
     })
 }
 
+/// Keying inputs of a CREATE_CHILD_SA exchange: (Ni, Nr, g^ir for PFS).
+pub(crate) type ExchangeKeying<'a> = (&'a [u8], &'a [u8], Option<&'a [u8]>);
+
 /// KEYMAT for a Child SA (RFC 7296 §2.17) as a `ChildUp` event. `exchange` holds the
 /// CREATE_CHILD_SA nonces (the exchange initiator's first) and the PFS secret; `None` for the
 /// IKE_AUTH child, which uses the IKE SA's nonces.
@@ -77,7 +80,7 @@ pub(crate) fn child_keys_event(
     sa: &IkeSa,
     child: &ChildSa,
     chosen: &ChosenEsp,
-    exchange: Option<(&[u8], &[u8], Option<&[u8]>)>,
+    exchange: Option<ExchangeKeying<'_>>,
     we_initiated: bool,
 ) -> Option<Event> {
     let keys = sa.keys.as_ref()?;

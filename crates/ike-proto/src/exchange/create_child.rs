@@ -212,7 +212,7 @@ impl IkeSa {
             Err(n) => vec![n],
         };
         if let Err(e) = self.send_response(ctx, ExchangeType::CreateChildSa, mid, bytes, &resp) {
-            return self.close(ctx, e);
+            self.close(ctx, e);
         }
     }
 

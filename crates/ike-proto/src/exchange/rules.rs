@@ -141,7 +141,7 @@ mod tests {
             id_type: ike_wire::IdType::Fqdn,
             data: b"a".to_vec(),
         });
-        assert!(check(ExchangeType::IkeAuth, false, &[id.clone()]).is_ok());
+        assert!(check(ExchangeType::IkeAuth, false, std::slice::from_ref(&id)).is_ok());
         assert!(check(ExchangeType::IkeAuth, false, &[id, ke]).is_err());
     }
 }
