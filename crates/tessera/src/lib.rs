@@ -1,0 +1,9 @@
+//! Tessera: an IKEv2 daemon built around RFC 5723 session resumption.
+//!
+//! This library holds the daemon's pieces so the binary, the demo and tests share them:
+//! [`config`] (TOML), [`driver`] (tokio I/O around the sans-IO [`ike_proto::Endpoint`]),
+//! [`control`] (the Unix control socket and its JSON protocol), [`kernel`] (where Child SA keys
+//! go), [`cli`] (the `tessera` command line) and [`demo`].
+#![forbid(unsafe_code)]
+
+pub mod config;
