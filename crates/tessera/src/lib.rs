@@ -6,4 +6,9 @@
 //! go), [`cli`] (the `tessera` command line) and [`demo`].
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod config;
+pub mod control;
+pub mod demo;
+pub mod driver;
+pub mod kernel;

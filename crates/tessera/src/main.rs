@@ -1,5 +1,8 @@
-//! Tessera: an IKEv2 daemon built around RFC 5723 session resumption.
+//! The `tessera` binary: see [`tessera::cli`].
+#![forbid(unsafe_code)]
 
-fn main() {
-    println!("tessera: IKEv2 daemon (work in progress)");
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    tessera::cli::main(tessera::cli::Cli::parse())
 }

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use ike_proto::{ConnectionConfig, EndpointConfig};
 
+pub(crate) use build::source_address_for;
 pub use proposal::{parse_esp, parse_ike};
 pub use value::parse_duration;
 

@@ -8,9 +8,9 @@ use ike_crypto::{DhAlg, EncrAlg, IntegAlg, PrfAlg};
 use ike_proto::{EspProposal, IkeProposal};
 
 /// The IKE proposals used when a connection lists none.
-pub const DEFAULT_IKE: &str = "aes256gcm16-aes128gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-x25519-ecp256-ecp384-modp2048-aes256-aes128-sha256-sha384-sha512";
+pub(crate) const DEFAULT_IKE: &str = "aes256gcm16-aes128gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-x25519-ecp256-ecp384-modp2048-aes256-aes128-sha256-sha384-sha512";
 /// The ESP proposals used when a child lists none.
-pub const DEFAULT_ESP: &str =
+pub(crate) const DEFAULT_ESP: &str =
     "aes256gcm16-aes128gcm16-chacha20poly1305-aes256-aes128-sha256-sha384-sha512";
 
 enum Token {

@@ -76,7 +76,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// A duration written as a string (`"30s"`) or an integer number of seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Dur(pub Duration);
+pub(crate) struct Dur(pub Duration);
 
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -107,7 +107,7 @@ macro_rules! from_str_value {
     ($(#[$m:meta])* $name:ident($inner:ty), $parse:expr) => {
         $(#[$m])*
         #[derive(Debug, Clone)]
-        pub struct $name(pub $inner);
+        pub(crate) struct $name(pub $inner);
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -142,7 +142,7 @@ from_str_value!(
 
 /// A pre-shared key as written in the file: `"0x…"` is hex, anything else the UTF-8 bytes.
 /// Zeroized on drop, never printed.
-pub struct Secret(pub Zeroizing<Vec<u8>>);
+pub(crate) struct Secret(pub Zeroizing<Vec<u8>>);
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -151,7 +151,7 @@ impl fmt::Debug for Secret {
 }
 
 /// Decode a secret string (see [`Secret`]).
-pub fn decode_secret(s: &str) -> Result<Zeroizing<Vec<u8>>, String> {
+pub(crate) fn decode_secret(s: &str) -> Result<Zeroizing<Vec<u8>>, String> {
     if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         if h.is_empty() || h.len() % 2 != 0 {
             return Err("hex secret must have an even, non-zero number of digits".into());
@@ -183,7 +183,7 @@ impl<'de> Deserialize<'de> for Secret {
 /// A TOML table read into a list that keeps the document order (the first child of a
 /// connection is the one created with IKE_AUTH, so order matters).
 #[derive(Debug)]
-pub struct OrderedMap<T>(pub Vec<(String, T)>);
+pub(crate) struct OrderedMap<T>(pub Vec<(String, T)>);
 
 impl<T> Default for OrderedMap<T> {
     fn default() -> Self {
