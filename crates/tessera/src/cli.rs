@@ -245,8 +245,10 @@ fn init_logging(filter: &str) {
     let filter = std::env::var("TESSERA_LOG").unwrap_or_else(|_| filter.to_string());
     let env = tracing_subscriber::EnvFilter::try_new(&filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(env)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }
@@ -287,16 +289,23 @@ fn daemon(path: &Path, foreground: bool) -> ExitCode {
 }
 
 async fn run_daemon(cfg: Config) -> Result<(), String> {
-    let (mut driver, handle) = Driver::new(
+    // The control socket first: a second daemon must fail before touching any UDP port.
+    let socket = cfg.daemon.control_socket.clone();
+    let listener = crate::control::server::bind(&socket)
+        .map_err(|e| format!("control socket {}: {e}", socket.display()))?;
+    let (mut driver, handle) = match Driver::new(
         &cfg.daemon,
         cfg.connections.clone(),
         Box::new(NoneBackend::new()),
     )
     .await
-    .map_err(|e| e.to_string())?;
-    let socket = cfg.daemon.control_socket.clone();
-    let listener = crate::control::server::bind(&socket)
-        .map_err(|e| format!("control socket {}: {e}", socket.display()))?;
+    {
+        Ok(d) => d,
+        Err(e) => {
+            let _ = std::fs::remove_file(&socket);
+            return Err(e.to_string());
+        }
+    };
     driver.set_config(cfg);
     tracing::info!(socket = %socket.display(), "control socket ready");
     let server = tokio::spawn(crate::control::server::serve(listener, handle));
@@ -323,6 +332,14 @@ async fn shutdown_signal() -> Result<&'static str, String> {
 /// wait until its control socket answers, so errors such as a busy port reach this terminal.
 fn background(path: &Path, cfg: &Config) -> ExitCode {
     use std::os::unix::process::CommandExt;
+    let socket = &cfg.daemon.control_socket;
+    // Otherwise the running daemon's answer below would pass for the new one's.
+    if request(socket, &Request::List, Duration::from_secs(1)).is_ok() {
+        return fail(format!(
+            "a daemon is already running on {}",
+            socket.display()
+        ));
+    }
     let log = &cfg.daemon.log_file;
     if let Some(dir) = log.parent() {
         let _ = std::fs::create_dir_all(dir);
@@ -357,7 +374,6 @@ fn background(path: &Path, cfg: &Config) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(format!("cannot start the daemon: {e}")),
     };
-    let socket = &cfg.daemon.control_socket;
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if let Ok(Some(status)) = child.try_wait() {
