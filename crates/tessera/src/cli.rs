@@ -269,7 +269,14 @@ fn daemon(path: &Path, foreground: bool) -> ExitCode {
         return background(path, &cfg);
     }
     init_logging(&cfg.daemon.log_level);
-    if let Err(e) = std::fs::create_dir_all(&cfg.daemon.state_dir) {
+    let mkdir = {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&cfg.daemon.state_dir)
+    };
+    if let Err(e) = mkdir {
         return fail(format!(
             "cannot create state_dir {}: {e}",
             cfg.daemon.state_dir.display()

@@ -94,6 +94,9 @@ enum Waiter {
     },
 }
 
+/// Above this many SAs, events are logged with the local SPI only (see `Driver::sa_json`).
+const LIST_ON_EVENT_LIMIT: usize = 256;
+
 /// Cap on cached routes (local source address per remote address) for wildcard sockets.
 const MAX_ROUTES: usize = 4096;
 
@@ -308,6 +311,16 @@ impl Driver {
     }
 
     fn sa_json(&self, local_spi: [u8; 8]) -> Option<SaJson> {
+        // `list` snapshots every SA; fine for a log line at small scale, too slow per event
+        // with many thousands. TODO: a per-SPI lookup in the engine.
+        if self.ep.sa_count() > LIST_ON_EVENT_LIMIT
+            && !self
+                .waiters
+                .iter()
+                .any(|w| matches!(w, Waiter::Initiate { spi, .. } if *spi == local_spi))
+        {
+            return None;
+        }
         self.ep
             .list()
             .iter()

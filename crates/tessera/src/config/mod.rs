@@ -3,6 +3,8 @@
 //!
 //! Every error names the file and, where the TOML parser knows the span of the offending value,
 //! the line: `tessera.toml:12: unknown algorithm "aes999" in proposal "aes999-sha256"`.
+//!
+//! A commented example with every key is [`EXAMPLE`] (`src/config/example.toml`).
 
 mod build;
 mod proposal;
@@ -20,6 +22,9 @@ use ike_proto::{ConnectionConfig, EndpointConfig};
 pub(crate) use build::source_address_for;
 pub use proposal::{parse_esp, parse_ike};
 pub use value::parse_duration;
+
+/// A commented example configuration showing every key (it is parsed by the unit tests).
+pub const EXAMPLE: &str = include_str!("example.toml");
 
 /// A configuration that cannot be used: file, line (when known) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -307,6 +307,14 @@ fn bad_values() {
         "hex",
     );
     bad(
+        "secret = \"swordfish\"",
+        "secret = 31415926",
+        Some(47),
+        "secret must be a quoted string",
+    );
+    let e = parse(&GOOD.replace("secret = \"swordfish\"", "secret = 31415926")).unwrap_err();
+    assert!(!e.to_string().contains("31415926"), "{e}");
+    bad(
         "log_level = \"debug\"",
         "log_level = \"debug[\"",
         Some(8),
@@ -513,4 +521,12 @@ fn load_reports_unreadable_file() {
             .starts_with("/nonexistent/tessera.toml: cannot read"),
         "{e}"
     );
+}
+
+#[test]
+fn shipped_example_parses() {
+    let c = Config::parse(super::EXAMPLE, Path::new("/etc/tessera/tessera.toml")).unwrap();
+    let names: Vec<&str> = c.connections.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["home", "roadwarriors"]);
+    assert_eq!(c.connections[0].children[0].name, "net");
 }

@@ -175,8 +175,31 @@ pub(crate) fn decode_secret(s: &str) -> Result<Zeroizing<Vec<u8>>, String> {
 
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Zeroizing::new(String::deserialize(d)?);
-        decode_secret(&s).map(Secret).map_err(de::Error::custom)
+        // A hand-written visitor: serde's default type errors quote the value, which here
+        // would put a (mistyped) secret into an error message and a log.
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Secret;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Secret, E> {
+                decode_secret(v).map(Secret).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Secret, E> {
+                Err(E::custom("secret must be a quoted string"))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Secret, E> {
+                Err(E::custom("secret must be a quoted string"))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Secret, E> {
+                Err(E::custom("secret must be a quoted string"))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Secret, E> {
+                Err(E::custom("secret must be a quoted string"))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
