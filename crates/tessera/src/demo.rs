@@ -271,3 +271,12 @@ pub async fn run() -> Result<(), String> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// The demo is an end-to-end check in itself: it fails unless both sides agree on SPIs.
+    #[tokio::test]
+    async fn demo_succeeds() {
+        super::run().await.unwrap();
+    }
+}

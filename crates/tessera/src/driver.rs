@@ -251,6 +251,7 @@ impl Driver {
         if let Some(tap) = &mut self.tap {
             tap(Direction::In, local, r.remote, &r.data);
         }
+        log_datagram(Direction::In, local, r.remote, &r.data);
         self.ep.handle(Instant::now(), local, r.remote, &r.data);
     }
 
@@ -294,6 +295,7 @@ impl Driver {
             if let Some(tap) = &mut self.tap {
                 tap(Direction::Out, t.local, t.remote, &t.contents);
             }
+            log_datagram(Direction::Out, t.local, t.remote, &t.contents);
             match self.socket_for(t.local) {
                 Some(s) => {
                     if let Err(e) = s.send_to(&t.contents, t.remote).await {
@@ -535,6 +537,34 @@ impl Driver {
         self.config = Some(new);
         Response::ok(msg)
     }
+}
+
+/// One debug line per IKE datagram: header fields only, never payload bytes.
+fn log_datagram(dir: Direction, local: SocketAddr, remote: SocketAddr, bytes: &[u8]) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let ike_proto::transmit::Datagram::Ike(ike) = ike_proto::transmit::classify(bytes) else {
+        return;
+    };
+    let Ok(h) = ike_wire::IkeHeader::parse(ike) else {
+        return;
+    };
+    let what = match dir {
+        Direction::In => "received",
+        Direction::Out => "sent",
+    };
+    tracing::debug!(
+        %local,
+        %remote,
+        exchange = %h.exchange_type,
+        response = h.flags.is_response(),
+        mid = h.message_id,
+        spi_i = spi_hex(&h.spi_i),
+        spi_r = spi_hex(&h.spi_r),
+        bytes = bytes.len(),
+        "{what}"
+    );
 }
 
 async fn read_loop(sock: Arc<UdpSocket>, local: SocketAddr, tx: mpsc::Sender<Received>) {

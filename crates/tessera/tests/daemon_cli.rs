@@ -226,6 +226,25 @@ fn initiate_list_terminate_between_two_daemons() {
         assert!(!log.contains(PSK), "PSK in the log");
     }
 
+    // A liveness check is an INFORMATIONAL round trip; the SA stays up.
+    // The daemon logs every datagram's header at debug level: the answer must arrive.
+    let answered = |log: String| {
+        log.lines().any(|l| {
+            l.contains("received")
+                && l.contains("exchange=INFORMATIONAL")
+                && l.contains("response=true")
+                && l.contains("mid=2")
+        })
+    };
+    assert!(!answered(client.log()), "DPD answer before the DPD");
+    let out = client.cli_ok(&["dpd", "home"]);
+    assert!(out.contains("liveness check sent on 1 IKE SA"), "{out}");
+    wait_until("DPD answered", Duration::from_secs(5), || {
+        Ok(answered(client.log()).then_some(()))
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", client.log()));
+    assert_eq!(client.sas()[0].state, "ESTABLISHED");
+
     let out = client.cli_ok(&["terminate", "home"]);
     assert!(out.contains("closed"), "{out}");
     assert!(client.sas().is_empty());
@@ -400,4 +419,37 @@ fn cli_without_daemon_explains() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn control_socket_rejects_bad_requests() {
+    use std::io::{BufRead, BufReader, Write};
+    let node = start("ctl", responder_config);
+    let mut s = std::os::unix::net::UnixStream::connect(&node.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut r = BufReader::new(s.try_clone().unwrap());
+    let mut ask = |line: &str| {
+        s.write_all(line.as_bytes()).unwrap();
+        let mut answer = String::new();
+        r.read_line(&mut answer).unwrap();
+        serde_json::from_str::<tessera::control::Response>(&answer).unwrap()
+    };
+    let a = ask("not json\n");
+    assert!(!a.ok);
+    assert!(a.error.unwrap().starts_with("bad request"));
+    let a = ask("{\"command\":\"explode\"}\n");
+    assert!(a.error.unwrap().contains("unknown variant `explode`"));
+    // The connection survives bad lines; a good request still works on it.
+    let a = ask("{\"command\":\"list\"}\n");
+    assert!(a.ok && a.sas == Some(vec![]), "{a:?}");
+    let a = ask("{\"command\":\"suspend\",\"name\":\"gw\"}\n");
+    assert!(a.error.unwrap().contains("not implemented"));
+    // An endless line is cut off instead of buffered.
+    let mut s2 = std::os::unix::net::UnixStream::connect(&node.socket).unwrap();
+    s2.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = s2.write_all(&vec![b'x'; 70 * 1024]);
+    let mut answer = String::new();
+    BufReader::new(&s2).read_line(&mut answer).unwrap();
+    assert!(answer.contains("too long"), "{answer}");
+    node.cli_ok(&["list"]);
 }
