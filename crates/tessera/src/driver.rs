@@ -511,7 +511,7 @@ impl Driver {
             return Response::error("no configuration file to reload");
         };
         let path: PathBuf = old.path.clone();
-        let new = match Config::load(&path) {
+        let mut new = match Config::load(&path) {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "reload failed; keeping the running configuration");
@@ -529,6 +529,8 @@ impl Driver {
         );
         if new.daemon != old.daemon {
             msg.push_str("; [daemon] changes take effect after a restart");
+            // Keep describing the sockets and settings actually in use.
+            new.daemon = old.daemon.clone();
         }
         tracing::info!(
             connections = new.connections.len(),

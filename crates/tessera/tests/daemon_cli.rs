@@ -372,9 +372,18 @@ fn reload_with_broken_file_keeps_serving() {
          [connections.extra.remote]\nauth = \"psk\"\n[secrets.psk.extra]\nsecret = \"x\"\n",
         sink.local_addr().unwrap().port()
     );
-    std::fs::write(&node.config, extra).unwrap();
+    std::fs::write(&node.config, &extra).unwrap();
     let out = node.cli_ok(&["reload"]);
     assert!(out.contains("2 connection(s)"), "{out}");
+    assert!(!out.contains("restart"), "{out}");
+    // [daemon] settings are bound at start: a change is accepted but reported.
+    std::fs::write(
+        &node.config,
+        extra.replace("retransmit_tries = 2", "retransmit_tries = 3"),
+    )
+    .unwrap();
+    let out = node.cli_ok(&["reload"]);
+    assert!(out.contains("take effect after a restart"), "{out}");
     let out = node.cli_ok(&["initiate", "extra", "--wait", "0"]);
     assert!(out.contains("initiating extra"), "{out}");
     let sas = node.sas();
