@@ -366,6 +366,7 @@ impl Driver {
                 encr,
                 integ,
                 keys,
+                initiator,
                 mode,
                 ..
             } => {
@@ -388,6 +389,7 @@ impl Driver {
                     integ,
                     mode,
                     keys,
+                    initiator,
                 };
                 if let Err(e) = self.backend.install(sa) {
                     tracing::warn!(spi_in = format_args!("{spi_in:08x}"), error = %e, backend = self.backend.name(), "CHILD SA install failed");

@@ -26,6 +26,9 @@ pub struct ChildSa {
     pub mode: ChildMode,
     /// Key material.
     pub keys: ChildKeys,
+    /// Whether we initiated the exchange that created this Child SA: then `keys.*_i` protect
+    /// our outbound SA (`spi_out`) and `keys.*_r` the inbound one (`spi_in`); else the reverse.
+    pub initiator: bool,
 }
 
 /// Why the backend refused an operation.
@@ -119,6 +122,7 @@ mod tests {
                 encr_r: SecretBytes::new(vec![0x5a; 20]),
                 integ_r: SecretBytes::new(vec![]),
             },
+            initiator: true,
         }
     }
 
