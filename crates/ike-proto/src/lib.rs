@@ -13,6 +13,8 @@ pub mod event;
 mod exchange;
 mod proposal;
 mod sa;
+pub mod suspend;
+pub mod ticket;
 pub mod transmit;
 mod ts;
 
