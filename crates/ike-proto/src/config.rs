@@ -398,6 +398,9 @@ pub struct EndpointConfig {
     pub retransmit_tries: u32,
     /// How often the cookie secret rotates.
     pub cookie_secret_lifetime: Duration,
+    /// Capacity of the used-ticket log (RFC 5723 replay protection); when full, resumptions
+    /// are refused rather than forgetting a live entry.
+    pub used_ticket_capacity: usize,
 }
 
 impl Default for EndpointConfig {
@@ -413,6 +416,7 @@ impl Default for EndpointConfig {
             retransmit_base: 1.8,
             retransmit_tries: 5,
             cookie_secret_lifetime: Duration::from_secs(120),
+            used_ticket_capacity: 1_000_000,
         }
     }
 }

@@ -27,6 +27,12 @@ pub enum CommandError {
     /// No IKE SA for that connection.
     #[error("no IKE SA for connection {0:?}")]
     NoSa(String),
+    /// The IKE SA holds no resumption ticket, so it cannot be suspended.
+    #[error("connection {0:?} holds no resumption ticket")]
+    NoTicket(String),
+    /// No suspended session for that connection.
+    #[error("connection {0:?} has no suspended session")]
+    NotSuspended(String),
     /// A cryptographic operation failed locally.
     #[error("local crypto failure: {0}")]
     Crypto(#[from] ike_crypto::CryptoError),
@@ -123,6 +129,12 @@ pub enum SaError {
     /// Hard lifetime reached.
     #[error("lifetime expired")]
     Expired,
+    /// Replaced by an SA resumed from this session's ticket (RFC 5723 §4.3.4).
+    #[error("replaced by a resumed SA")]
+    Resumed,
+    /// Suspended by local command; the session lives on as a suspended session.
+    #[error("suspended")]
+    Suspended,
 }
 
 impl From<ike_crypto::CryptoError> for SaError {

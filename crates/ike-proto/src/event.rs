@@ -47,6 +47,14 @@ pub enum Event {
         /// Our inbound ESP SPI.
         spi_in: u32,
     },
+    /// The IKE SA of a connection was suspended (client; RFC 5723). The driver may persist
+    /// the session (see [`crate::Endpoint::suspended_sessions`]).
+    Suspended {
+        /// Connection name.
+        connection: String,
+    },
+    /// The gateway's ticket keys rotated; the driver persists the key ring.
+    TicketKeysRotated,
     /// An IKE SA ended.
     Closed {
         /// Connection name (empty for half-open responder SAs).
@@ -108,6 +116,10 @@ pub struct SaInfo {
     pub proposal: String,
     /// NAT detected between the peers.
     pub nat_detected: bool,
+    /// Created by RFC 5723 resumption rather than a full handshake.
+    pub resumed: bool,
+    /// Expiry (Unix seconds) of the resumption ticket we hold for this SA, if any.
+    pub ticket_expires: Option<u64>,
     /// Child SAs.
     pub children: Vec<ChildInfo>,
 }

@@ -1,27 +1,32 @@
-//! The endpoint: SPI demultiplexing, IKE_SA_INIT admission (cookies, half-open limits),
-//! connections, commands, and the `handle` / `poll_*` surface a driver calls.
+//! The endpoint: SPI demultiplexing, admission of IKE_SA_INIT and IKE_SESSION_RESUME (cookies,
+//! half-open limits), connections, commands, and the `handle` / `poll_*` surface of a driver.
 //!
 //! Call order for a driver (all sans-IO; the driver owns sockets and the clock):
 //! 1. feed every received UDP payload to [`Endpoint::handle`];
 //! 2. call [`Endpoint::handle_timeout`] when the instant from [`Endpoint::poll_timeout`] passes;
-//! 3. after either, drain [`Endpoint::poll_transmit`] and [`Endpoint::poll_event`].
+//! 3. after either (and after any command), drain [`Endpoint::poll_transmit`] and
+//!    [`Endpoint::poll_event`].
+
+mod admission;
+mod resume;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use ike_wire::{ExchangeType, Message, NotifyPayload, NotifyType, Payload};
+use ike_wire::{ExchangeType, Message};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 use crate::config::{ConnectionConfig, EndpointConfig};
 use crate::cookie::CookieJar;
-use crate::error::{CommandError, ConfigError, PeerMisbehaved, SaError};
+use crate::error::{CommandError, ConfigError, SaError};
 use crate::event::{Event, SaInfo};
-use crate::exchange::ike_sa_init::{notify_response, refusal};
-use crate::exchange::rules;
-use crate::sa::{Ctx, IkeSa, RequestKind, min_opt, window::hash_bytes};
+use crate::exchange::ticket::TicketState;
+use crate::sa::{Action, Ctx, IkeSa, RequestKind, min_opt};
+use crate::suspend::SuspendedSession;
+use crate::ticket::UsedTickets;
 use crate::transmit::{Datagram, Transmit, classify};
 
 /// Does `conn` accept an IKE SA between these addresses?
@@ -47,47 +52,83 @@ pub struct Stats {
     pub cookies_sent: u64,
     /// IKE_SA_INIT requests refused (no proposal, wrong KE, ...).
     pub init_refused: u64,
-    /// IKE_SA_INIT requests dropped at the half-open limit.
+    /// IKE_SA_INIT / IKE_SESSION_RESUME requests dropped at the half-open limit.
     pub half_open_dropped: u64,
+    /// IKE_SESSION_RESUME requests accepted (ticket valid).
+    pub resumes_accepted: u64,
+    /// IKE_SESSION_RESUME requests refused with TICKET_NACK.
+    pub tickets_refused: u64,
 }
 
-/// A sans-IO IKEv2 endpoint holding every IKE SA of one daemon (or one shard of it).
-pub struct Endpoint {
+/// Everything an SA may touch while handling one input, apart from the SA map itself.
+struct Shared {
     cfg: EndpointConfig,
     conns: Vec<Arc<ConnectionConfig>>,
-    sas: HashMap<[u8; 8], IkeSa>,
-    /// Half-open responder SAs by (SPIi, peer address) → (our SPI, hash of the request), to
-    /// recognise IKE_SA_INIT retransmissions (two clients behind one NAT may share an SPIi).
-    half_open: HashMap<([u8; 8], SocketAddr), ([u8; 8], u64)>,
-    cookies: CookieJar,
     rng: ChaCha20Rng,
     out: VecDeque<Transmit>,
     events: VecDeque<Event>,
+    spawned: Vec<IkeSa>,
+    tickets: TicketState,
+    actions: Vec<Action>,
+}
+
+impl Shared {
+    fn ctx(&mut self, now: Instant, unix: u64) -> Ctx<'_> {
+        Ctx {
+            now,
+            unix,
+            rng: &mut self.rng,
+            cfg: &self.cfg,
+            conns: &self.conns,
+            spawned: &mut self.spawned,
+            tickets: &mut self.tickets,
+            actions: &mut self.actions,
+            out: &mut self.out,
+            events: &mut self.events,
+        }
+    }
+}
+
+/// A sans-IO IKEv2 endpoint holding every IKE SA of one daemon (or one shard of it), the
+/// gateway's ticket keys and the client's suspended sessions.
+pub struct Endpoint {
+    shared: Shared,
+    sas: HashMap<[u8; 8], IkeSa>,
+    /// Half-open responder SAs by (SPIi, peer address) → (our SPI, hash of the request), to
+    /// recognise retransmitted first messages (two clients behind one NAT may share an SPIi).
+    half_open: HashMap<([u8; 8], SocketAddr), ([u8; 8], u64)>,
+    cookies: CookieJar,
     clock_anchor: (Instant, u64),
     stats: Stats,
-    /// SAs created by a rekey while another SA was being handled.
-    spawned: Vec<IkeSa>,
+    /// Client side: suspended sessions by connection name (RFC 5723 §4.3.1).
+    suspended: HashMap<String, SuspendedSession>,
 }
 
 impl Endpoint {
     /// Create an endpoint. `seed` seeds all randomness (SPIs, nonces, keys): the driver passes
     /// OS randomness, tests a fixed value. `unix_now` is the wall-clock time at `now`, used for
-    /// certificate validity.
+    /// certificate validity and ticket lifetimes.
     pub fn new(cfg: EndpointConfig, seed: [u8; 32], now: Instant, unix_now: u64) -> Endpoint {
         let mut rng = ChaCha20Rng::from_seed(seed);
         let cookies = CookieJar::new(now, cfg.cookie_secret_lifetime, &mut rng);
+        let used = UsedTickets::new(cfg.used_ticket_capacity);
         Endpoint {
-            cfg,
-            conns: Vec::new(),
+            shared: Shared {
+                cfg,
+                conns: Vec::new(),
+                rng,
+                out: VecDeque::new(),
+                events: VecDeque::new(),
+                spawned: Vec::new(),
+                tickets: TicketState { ring: None, used },
+                actions: Vec::new(),
+            },
             sas: HashMap::new(),
             half_open: HashMap::new(),
             cookies,
-            rng,
-            out: VecDeque::new(),
-            events: VecDeque::new(),
             clock_anchor: (now, unix_now),
             stats: Stats::default(),
-            spawned: Vec::new(),
+            suspended: HashMap::new(),
         }
     }
 
@@ -103,18 +144,18 @@ impl Endpoint {
                 )));
             }
         }
-        self.conns = conns.into_iter().map(Arc::new).collect();
+        self.shared.conns = conns.into_iter().map(Arc::new).collect();
         Ok(())
     }
 
     /// The loaded connections.
     pub fn connections(&self) -> &[Arc<ConnectionConfig>] {
-        &self.conns
+        &self.shared.conns
     }
 
     /// Endpoint settings.
     pub fn config(&self) -> &EndpointConfig {
-        &self.cfg
+        &self.shared.cfg
     }
 
     /// Counters.
@@ -136,6 +177,11 @@ impl Endpoint {
         self.clock_anchor.1 + now.saturating_duration_since(self.clock_anchor.0).as_secs()
     }
 
+    fn instant_of_unix(&self, unix: u64) -> Instant {
+        self.clock_anchor.0 + Duration::from_secs(unix.saturating_sub(self.clock_anchor.1))
+    }
+
+    /// Run `f` on one SA with a context, then apply what it asked for.
     fn with_sa<R>(
         &mut self,
         now: Instant,
@@ -144,32 +190,43 @@ impl Endpoint {
     ) -> Option<R> {
         let unix = self.unix_at(now);
         let sa = self.sas.get_mut(&spi)?;
-        let mut ctx = Ctx {
-            now,
-            unix,
-            rng: &mut self.rng,
-            cfg: &self.cfg,
-            conns: &self.conns,
-            spawned: &mut self.spawned,
-            out: &mut self.out,
-            events: &mut self.events,
-        };
-        let r = f(sa, &mut ctx);
+        let r = f(sa, &mut self.shared.ctx(now, unix));
         let (closed, half_open, key) = (sa.is_closed(), sa.is_half_open(), (sa.spi_i, sa.remote));
-        for new in self.spawned.drain(..) {
-            self.sas.insert(new.local_spi(), new);
-        }
         if closed {
             self.sas.remove(&spi);
         }
-        if closed || !half_open {
+        if (closed || !half_open) && !self.half_open.is_empty() {
             if self.half_open.get(&key).is_some_and(|(s, _)| *s == spi) {
                 self.half_open.remove(&key);
-            } else {
+            } else if closed {
                 self.half_open.retain(|_, (s, _)| *s != spi);
             }
         }
+        self.after(now);
         Some(r)
+    }
+
+    /// Adopt SAs created by rekeys and carry out the actions SAs asked for.
+    fn after(&mut self, now: Instant) {
+        for new in std::mem::take(&mut self.shared.spawned) {
+            self.sas.insert(new.local_spi(), new);
+        }
+        for action in std::mem::take(&mut self.shared.actions) {
+            match action {
+                Action::InitiateFull { connection, why } => {
+                    if let Err(e) = self.initiate(now, &connection) {
+                        tracing::warn!(conn = %connection, error = %e, "fallback after '{why}' failed");
+                    }
+                }
+                Action::DeleteSilently { spi_i, spi_r } => self.delete_silently(now, spi_i, spi_r),
+                Action::Resume(session) => {
+                    let name = session.connection.clone();
+                    if let Err(e) = self.resume_session(now, *session) {
+                        tracing::warn!(conn = %name, error = %e, "automatic resume failed");
+                    }
+                }
+            }
+        }
     }
 
     /// Process one received UDP payload.
@@ -186,9 +243,12 @@ impl Endpoint {
             }
         };
         let h = &msg.header;
-        if h.exchange_type == ExchangeType::IkeSaInit && !h.flags.is_response() && h.spi_r == [0; 8]
-        {
-            return self.handle_init_request(now, local, remote, bytes, &msg);
+        let first = matches!(
+            h.exchange_type,
+            ExchangeType::IkeSaInit | ExchangeType::IkeSessionResume
+        );
+        if first && !h.flags.is_response() && h.spi_r == [0; 8] {
+            return self.handle_first_request(now, local, remote, bytes, &msg);
         }
         let spi = if h.flags.is_initiator() {
             h.spi_r
@@ -206,145 +266,39 @@ impl Endpoint {
         }
     }
 
-    fn handle_init_request(
-        &mut self,
-        now: Instant,
-        local: SocketAddr,
-        remote: SocketAddr,
-        bytes: &[u8],
-        msg: &Message,
-    ) {
-        let key = (msg.header.spi_i, remote);
-        let hash = hash_bytes(bytes);
-        if let Some((spi, h)) = self.half_open.get(&key).copied() {
-            if h == hash {
-                // Retransmitted request: resend our response; never build a second SA.
-                if let Some(resp) = self.sas.get(&spi).map(|sa| sa.init_response.clone()) {
-                    self.out.push_back(Transmit::ike(local, remote, &resp));
-                }
-            }
-            return;
-        }
-        if msg.header.message_id != 0 {
-            return;
-        }
-        if let Err(e) = rules::check(ExchangeType::IkeSaInit, false, &msg.payloads) {
-            self.stats.init_refused += 1;
-            self.out
-                .push_back(Transmit::ike(local, remote, &refusal(msg, &e)));
-            return;
-        }
-        if self.half_open.len() >= self.cfg.half_open_limit {
-            self.stats.half_open_dropped += 1;
-            return;
-        }
-        if self.half_open.len() >= self.cfg.cookie_threshold
-            && !self.cookie_ok(now, local, remote, msg)
-        {
-            return;
-        }
-        let Some(conn) = self
-            .conns
-            .iter()
-            .find(|c| accepts(c, local, remote))
-            .cloned()
-        else {
-            self.stats.init_refused += 1;
-            let resp = refusal(msg, &PeerMisbehaved::NoProposalChosen);
-            self.out.push_back(Transmit::ike(local, remote, &resp));
-            return;
-        };
-        let unix = self.unix_at(now);
-        let mut ctx = Ctx {
-            now,
-            unix,
-            rng: &mut self.rng,
-            cfg: &self.cfg,
-            conns: &self.conns,
-            spawned: &mut self.spawned,
-            out: &mut self.out,
-            events: &mut self.events,
-        };
-        match IkeSa::new_responder(&mut ctx, conn, local, remote, msg, bytes) {
-            Ok(sa) => {
-                let spi = sa.spi_r;
-                self.half_open.insert(key, (spi, hash));
-                self.sas.insert(spi, sa);
-            }
-            Err(e) => {
-                self.stats.init_refused += 1;
-                tracing::info!(%remote, error = %e, "IKE_SA_INIT refused");
-                self.out
-                    .push_back(Transmit::ike(local, remote, &refusal(msg, &e)));
-            }
-        }
-    }
-
-    /// Under load, demand a valid cookie (RFC 7296 §2.6); send a challenge when it is missing.
-    fn cookie_ok(
-        &mut self,
-        now: Instant,
-        local: SocketAddr,
-        remote: SocketAddr,
-        msg: &Message,
-    ) -> bool {
-        self.cookies.maybe_rotate(now, &mut self.rng);
-        let ni = msg.payloads.iter().find_map(|p| match p {
-            Payload::Nonce(n) => Some(&n.data[..]),
-            _ => None,
-        });
-        let Some(ni) = ni else { return false };
-        if let Some(Payload::Notify(n)) = msg.payloads.first() {
-            if n.notify_type == NotifyType::Cookie
-                && self
-                    .cookies
-                    .verify(&n.data, ni, remote.ip(), &msg.header.spi_i)
-            {
-                return true;
-            }
-        }
-        let cookie = self.cookies.make(ni, remote.ip(), &msg.header.spi_i);
-        self.stats.cookies_sent += 1;
-        let resp = notify_response(msg, NotifyPayload::new(NotifyType::Cookie, cookie));
-        self.out.push_back(Transmit::ike(local, remote, &resp));
-        false
-    }
-
-    /// Start an IKE SA for connection `name`. Returns our SPI.
+    /// Start an IKE SA for connection `name` with a full IKE_SA_INIT. Returns our SPI.
     pub fn initiate(&mut self, now: Instant, name: &str) -> Result<[u8; 8], CommandError> {
-        let conn = self
-            .conns
-            .iter()
-            .find(|c| c.name == name)
-            .cloned()
-            .ok_or_else(|| CommandError::UnknownConnection(name.into()))?;
+        let conn = self.connection(name)?;
         let remote_ip = conn
             .remote_addr
             .filter(|a| !a.is_unspecified())
             .ok_or_else(|| CommandError::NoRemoteAddress(name.into()))?;
+        let local = self.local_for(&conn, remote_ip);
+        let remote = SocketAddr::new(remote_ip, conn.remote_port);
+        let unix = self.unix_at(now);
+        let sa = IkeSa::new_initiator(&mut self.shared.ctx(now, unix), conn, local, remote)?;
+        let spi = sa.spi_i;
+        self.sas.insert(spi, sa);
+        Ok(spi)
+    }
+
+    fn connection(&self, name: &str) -> Result<Arc<ConnectionConfig>, CommandError> {
+        self.shared
+            .conns
+            .iter()
+            .find(|c| c.name == name)
+            .cloned()
+            .ok_or_else(|| CommandError::UnknownConnection(name.into()))
+    }
+
+    fn local_for(&self, conn: &ConnectionConfig, remote_ip: IpAddr) -> SocketAddr {
         let local_ip = conn
             .local_addrs
             .iter()
             .copied()
             .find(|a| a.is_ipv4() == remote_ip.is_ipv4())
             .unwrap_or_else(|| unspecified_like(remote_ip));
-        let local = SocketAddr::new(local_ip, self.cfg.port);
-        let remote = SocketAddr::new(remote_ip, conn.remote_port);
-        let unix = self.unix_at(now);
-        let mut ctx = Ctx {
-            now,
-            unix,
-            rng: &mut self.rng,
-            cfg: &self.cfg,
-            conns: &self.conns,
-            spawned: &mut self.spawned,
-            out: &mut self.out,
-            events: &mut self.events,
-        };
-        let sa = IkeSa::new_initiator(&mut ctx, conn, local, remote)?;
-        let spi = sa.spi_i;
-        self.sas.insert(spi, sa);
-        Ok(spi)
+        SocketAddr::new(local_ip, self.shared.cfg.port)
     }
 
     /// Delete every IKE SA of connection `name` (with a Delete payload when established).
@@ -401,12 +355,28 @@ impl Endpoint {
         child: &str,
     ) -> Result<usize, CommandError> {
         let idx = self
-            .conns
+            .connection(name)?
+            .children
             .iter()
-            .find(|c| c.name == name)
-            .and_then(|c| c.children.iter().position(|t| t.name == child))
+            .position(|t| t.name == child)
             .ok_or_else(|| CommandError::UnknownConnection(format!("{name}/{child}")))?;
         self.queue_on(now, name, |_| vec![RequestKind::CreateChild(idx)])
+    }
+
+    /// Ask the gateway for a fresh resumption ticket now (INFORMATIONAL, RFC 5723 §4.1).
+    pub fn request_ticket(&mut self, now: Instant, name: &str) -> Result<usize, CommandError> {
+        self.queue_on(now, name, |sa| {
+            if sa.gateway {
+                Vec::new()
+            } else {
+                vec![RequestKind::TicketRequest]
+            }
+        })
+    }
+
+    /// Send a liveness check on every established SA of `name` now.
+    pub fn dpd(&mut self, now: Instant, name: &str) -> Result<usize, CommandError> {
+        self.queue_on(now, name, |_| vec![RequestKind::Dpd])
     }
 
     fn queue_on(
@@ -434,52 +404,39 @@ impl Endpoint {
         Ok(spis.len())
     }
 
-    /// Send a liveness check on every established SA of `name` now.
-    pub fn dpd(&mut self, now: Instant, name: &str) -> Result<usize, CommandError> {
-        let spis: Vec<[u8; 8]> = self
-            .sas
-            .iter()
-            .filter(|(_, sa)| sa.conn.name == name && sa.is_established())
-            .map(|(k, _)| *k)
-            .collect();
-        for spi in &spis {
-            self.with_sa(now, *spi, |sa, ctx| {
-                sa.queue.push_back(RequestKind::Dpd);
-                sa.kick(ctx);
-            });
-        }
-        Ok(spis.len())
-    }
-
     /// The next datagram to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.out.pop_front()
+        self.shared.out.pop_front()
     }
 
     /// The next event.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.shared.events.pop_front()
     }
 
     /// When [`Endpoint::handle_timeout`] must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let mut t = None;
         for sa in self.sas.values() {
-            t = min_opt(t, sa.next_timeout(&self.cfg));
+            t = min_opt(t, sa.next_timeout(&self.shared.cfg));
         }
         if !self.half_open.is_empty() {
             t = min_opt(t, Some(self.cookies.next_rotation()));
+        }
+        if let Some(ring) = &self.shared.tickets.ring {
+            t = min_opt(t, Some(self.instant_of_unix(ring.next_rotation())));
         }
         t
     }
 
     /// Handle every timer due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.cookies.maybe_rotate(now, &mut self.rng);
+        self.cookies.maybe_rotate(now, &mut self.shared.rng);
+        self.rotate_ticket_keys(now);
         let due: Vec<[u8; 8]> = self
             .sas
             .iter()
-            .filter(|(_, sa)| sa.next_timeout(&self.cfg).is_some_and(|t| t <= now))
+            .filter(|(_, sa)| sa.next_timeout(&self.shared.cfg).is_some_and(|t| t <= now))
             .map(|(k, _)| *k)
             .collect();
         for spi in due {

@@ -15,7 +15,7 @@ use super::{find_notify, first_error, status};
 use crate::config::{ChildConfig, ChildMode};
 use crate::error::{PeerMisbehaved, SaError};
 use crate::proposal;
-use crate::sa::{ChildSa, Ctx, IkeSa, Phase, RequestKind, window::Window};
+use crate::sa::{ChildSa, Ctx, IkeSa, Phase, RequestKind};
 use crate::ts;
 
 /// What our outstanding CREATE_CHILD_SA request is doing.
@@ -178,6 +178,11 @@ impl IkeSa {
                     group: ke.alg().to_wire(),
                     data: ke.public_key().to_vec(),
                 }));
+                // RFC 5723 §4.1/§6.2: the old SA's ticket dies with it; a client rekeying asks
+                // for a ticket describing the new SA in the same exchange.
+                if !self.gateway && self.conn.resumption.request_tickets {
+                    p.push(status(NotifyType::TicketRequest));
+                }
                 (CreateKind::RekeyIke { new_spi }, Some(ke), 0)
             }
             _ => return Ok(()),
@@ -420,10 +425,7 @@ impl IkeSa {
                 shared.expose(),
             )
             .map_err(|_| status(NotifyType::NoProposalChosen))?;
-        ctx.spawned.push(new);
-        self.superseded = true;
-        self.phase = Phase::Deleting; // the initiator of the rekey deletes this SA
-        Ok(vec![
+        let mut resp = vec![
             Payload::Sa(SaPayload {
                 proposals: vec![proposal],
             }),
@@ -432,7 +434,15 @@ impl IkeSa {
                 group: ours.alg().to_wire(),
                 data: ours.public_key().to_vec(),
             }),
-        ])
+        ];
+        if self.gateway && find_notify(payloads, NotifyType::TicketRequest).is_some() {
+            // The ticket describes the new SA (conformance §I.4).
+            resp.push(super::ticket::answer_ticket_request(&new, ctx));
+        }
+        ctx.spawned.push(new);
+        self.superseded = true;
+        self.phase = Phase::Deleting; // the initiator of the rekey deletes this SA
+        Ok(resp)
     }
 
     /// Build the SA that replaces this one after an IKE rekey; moves the Child SAs over.
@@ -455,34 +465,32 @@ impl IkeSa {
                 "no keys",
             )))?;
         let skeyseed = skeyseed_rekey(old.prf, old.sk_d.expose(), g_ir, &ni, &nr);
-        let mut new = IkeSa {
-            conn: self.conn.clone(),
-            initiator: we_initiated,
+        let mut new = IkeSa::blank(
+            self.conn.clone(),
+            we_initiated,
             spi_i,
             spi_r,
-            local: self.local,
-            remote: self.remote,
-            phase: Phase::Established,
-            ni,
-            nr,
-            init_request: Vec::new(),
-            init_response: Vec::new(),
-            suite: None,
-            keys: None,
-            peer_id: self.peer_id.clone(),
-            nat_detected: self.nat_detected,
-            peer_hashes: self.peer_hashes.clone(),
-            window: Window::starting_at(0, 0),
-            queue: Default::default(),
-            children: std::mem::take(&mut self.children),
-            created: now,
-            established_at: Some(now),
-            last_inbound: now,
-            pending_child: None,
-            pending_create: None,
-            rekey_at: (!self.conn.rekey_time.is_zero()).then(|| now + self.conn.rekey_time),
-            superseded: false,
-        };
+            self.local,
+            self.remote,
+            Phase::Established,
+            now,
+        );
+        new.ni = ni;
+        new.nr = nr;
+        new.peer_id = self.peer_id.clone();
+        new.nat_detected = self.nat_detected;
+        new.peer_hashes = self.peer_hashes.clone();
+        new.children = std::mem::take(&mut self.children);
+        new.established_at = Some(now);
+        new.rekey_at = (!self.conn.rekey_time.is_zero()).then(|| now + self.conn.rekey_time);
+        // The ticket describes the old SA (RFC 5723 §6.2 ties it to that SA): the client keeps
+        // it only until a fresh one for the new SA arrives, and asks for that right away.
+        new.ticket = self.ticket.take();
+        new.ticket_renew_at =
+            (!self.gateway && self.conn.resumption.request_tickets).then_some(now);
+        new.resumed = self.resumed;
+        new.peer_auth_method = self.peer_auth_method;
+        new.gateway = self.gateway;
         install_keys(&mut new, suite, skeyseed.expose())?;
         tracing::info!(
             conn = %self.conn.name, old_spi_i = %crate::sa::hex8(&self.spi_i), spi_i = %crate::sa::hex8(&new.spi_i),
@@ -635,6 +643,16 @@ impl IkeSa {
             suite,
             shared.expose(),
         )?;
+        let mut new = new;
+        if !self.gateway && self.conn.resumption.request_tickets {
+            new.ticket = None;
+            new.ticket_renew_at = None;
+            super::ticket::absorb(&mut new, ctx, payloads);
+            if new.ticket.is_none() && new.ticket_renew_at.is_none() {
+                // No ticket came with the rekey: ask for one on the new SA.
+                new.queue.push_back(RequestKind::TicketRequest);
+            }
+        }
         ctx.spawned.push(new);
         self.superseded = true;
         // We initiated: delete the old SA (its Child SAs now belong to the new one).

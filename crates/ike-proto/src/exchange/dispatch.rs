@@ -37,11 +37,23 @@ impl IkeSa {
         let kind = out.kind.clone();
         let exchange = msg.header.exchange_type;
         if kind == RequestKind::Init {
-            if exchange == ExchangeType::IkeSaInit {
-                if let Err(e) = rules::check(exchange, true, &msg.payloads) {
-                    tracing::debug!(error = %e, "ignoring malformed IKE_SA_INIT response");
-                    return;
-                }
+            // Unprotected first exchange: IKE_SA_INIT, or IKE_SESSION_RESUME when resuming.
+            let resuming = matches!(self.phase, Phase::ResumeSent { .. });
+            let want = if resuming {
+                ExchangeType::IkeSessionResume
+            } else {
+                ExchangeType::IkeSaInit
+            };
+            if exchange != want {
+                return;
+            }
+            if let Err(e) = rules::check(exchange, true, &msg.payloads) {
+                tracing::debug!(error = %e, "ignoring malformed {want:?} response");
+                return;
+            }
+            if resuming {
+                self.process_resume_response(ctx, msg, bytes);
+            } else {
                 self.process_init_response(ctx, msg, bytes);
             }
             return;
@@ -68,9 +80,12 @@ impl IkeSa {
                 ExchangeType::CreateChildSa,
             ) => self.process_create_response(ctx, &payloads),
             (
-                k @ (RequestKind::Dpd | RequestKind::DeleteIke | RequestKind::DeleteChild(_)),
+                k @ (RequestKind::Dpd
+                | RequestKind::DeleteIke
+                | RequestKind::DeleteChild(_)
+                | RequestKind::TicketRequest),
                 ExchangeType::Informational,
-            ) => self.process_info_response(ctx, k),
+            ) => self.process_info_response(ctx, k, &payloads),
             _ => self.close(
                 ctx,
                 SaError::Protocol(PeerMisbehaved::InvalidSyntax(
@@ -168,6 +183,10 @@ impl IkeSa {
             self.rekey_at = None;
             self.queue.push_back(RequestKind::RekeyIke);
         }
+        if self.ticket_renew_at.is_some_and(|t| ctx.now >= t) {
+            self.ticket_renew_at = None;
+            self.queue.push_back(RequestKind::TicketRequest);
+        }
         let mut expired = Vec::new();
         for c in &mut self.children {
             if ctx.now >= c.expire_at {
@@ -198,6 +217,9 @@ impl IkeSa {
                     .push_back(Transmit::ike(self.local, self.remote, &p));
             }
             Retransmit::GiveUp => {
+                if matches!(self.phase, Phase::ResumeSent { .. }) {
+                    return self.fall_back(ctx, "no answer to IKE_SESSION_RESUME");
+                }
                 let dpd = self
                     .window
                     .complete()

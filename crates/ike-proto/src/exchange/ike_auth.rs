@@ -48,6 +48,30 @@ fn id_payload(id: &Identity) -> IdPayload {
 
 /// AUTH payload and certificate payloads proving our identity over `octets`.
 fn our_auth(sa: &IkeSa, octets: &[u8]) -> Result<(Vec<Payload>, AuthPayload), SaError> {
+    if sa.resumed {
+        // RFC 5723 §4.3.3: AUTH = prf(SK_px, <signed octets>), method 2, no certificates.
+        let keys = sa
+            .keys
+            .as_ref()
+            .ok_or(SaError::Crypto(ike_crypto::CryptoError::Malformed(
+                "no keys",
+            )))?;
+        let sk_p = if sa.initiator {
+            &keys.sk_pi
+        } else {
+            &keys.sk_pr
+        };
+        let data = ike_crypto::resumed_auth(keys.prf, sk_p.expose(), octets)
+            .expose()
+            .to_vec();
+        return Ok((
+            Vec::new(),
+            AuthPayload {
+                method: AuthMethod::SharedKeyMic,
+                data,
+            },
+        ));
+    }
     let prf = sa.suite.as_ref().map(|s| s.prf).ok_or(SaError::Crypto(
         ike_crypto::CryptoError::Malformed("no suite"),
     ))?;
@@ -245,7 +269,10 @@ fn auth_parts(payloads: &[Payload], initiator_sent: bool) -> Result<AuthParts<'_
 impl IkeSa {
     /// Send the IKE_AUTH request (initiator), with the first Child SA.
     pub(crate) fn send_auth_request(&mut self, ctx: &mut Ctx<'_>) -> Result<(), SaError> {
-        let idi = id_payload(&self.conn.local_id);
+        let idi = match &self.resume_check {
+            Some(rc) => id_payload(&rc.id_i),
+            None => id_payload(&self.conn.local_id),
+        };
         let keys =
             self.keys
                 .as_ref()
@@ -263,14 +290,23 @@ impl IkeSa {
         let (certs, auth) = our_auth(self, &octets)?;
         let mut p = vec![Payload::IdI(idi)];
         p.extend(certs);
-        if let Some(req) = certreq(&self.conn) {
-            p.push(req);
+        if !self.resumed {
+            if let Some(req) = certreq(&self.conn) {
+                p.push(req);
+            }
         }
-        if let Some(r) = &self.conn.remote_id {
-            p.push(Payload::IdR(id_payload(r)));
+        if let Some(r) = self.expected_responder_id() {
+            p.push(Payload::IdR(id_payload(&r)));
         }
         p.push(Payload::Auth(auth));
-        p.push(status(NotifyType::InitialContact));
+        if !self.resumed {
+            // Not after a resume: INITIAL_CONTACT would make the gateway drop other SAs of
+            // this identity, and the old SA is handled by the ticket (RFC 5723 §4.3.4).
+            p.push(status(NotifyType::InitialContact));
+        }
+        if self.conn.resumption.request_tickets {
+            p.push(status(NotifyType::TicketRequest));
+        }
         if !self.conn.children.is_empty() {
             let spi = child::random_child_spi(ctx);
             self.pending_child = Some((0, spi));
@@ -287,7 +323,15 @@ impl IkeSa {
         bytes: &[u8],
         payloads: &[Payload],
     ) {
-        let result = self.authenticate_initiator(ctx, payloads);
+        if let Some(Payload::Auth(a)) = payloads.iter().find(|p| matches!(p, Payload::Auth(_))) {
+            self.peer_auth_method = u8::from(a.method);
+        }
+        let result = match self.resume_check.clone() {
+            Some(rc) => self
+                .authenticate_resumed(ctx, payloads, &rc)
+                .map(|id| (self.conn.clone(), id)),
+            None => self.authenticate_initiator(ctx, payloads),
+        };
         let conn = match result {
             Ok((conn, id)) => {
                 self.peer_id = Some(id);
@@ -326,6 +370,27 @@ impl IkeSa {
         let mut resp = vec![Payload::IdR(idr)];
         resp.extend(certs);
         resp.push(Payload::Auth(auth));
+        if let Some(rc) = self.resume_check.take() {
+            // The ticket is now used (RFC 5723 §4.3.1, #12); an old SA of the same session
+            // that is still alive goes away silently (§4.3.4, #24).
+            if !ctx
+                .tickets
+                .used
+                .insert(rc.ticket_id, rc.expires_at, ctx.unix)
+            {
+                tracing::warn!(conn = %self.conn.name, "used-ticket log full; refusing the resume");
+                let fail = [status(NotifyType::AuthenticationFailed)];
+                let _ = self.send_response(ctx, ExchangeType::IkeAuth, mid, bytes, &fail);
+                return self.close(ctx, SaError::Protocol(PeerMisbehaved::TicketRefused));
+            }
+            ctx.actions.push(crate::sa::Action::DeleteSilently {
+                spi_i: rc.old_spis.0,
+                spi_r: rc.old_spis.1,
+            });
+        }
+        if super::find_notify(payloads, NotifyType::TicketRequest).is_some() {
+            resp.push(super::ticket::answer_ticket_request(self, ctx));
+        }
         let child_up = child::respond_in_auth(self, ctx, payloads, &mut resp);
         if let Err(e) = self.send_response(ctx, ExchangeType::IkeAuth, mid, bytes, &resp) {
             return self.close(ctx, e);
@@ -393,6 +458,9 @@ impl IkeSa {
             return self.close(ctx, e);
         }
         self.establish(ctx);
+        if self.conn.resumption.request_tickets {
+            super::ticket::absorb(self, ctx, payloads);
+        }
         if let Some(ev) = child::accept_in_auth(self, ctx, payloads) {
             ctx.events.push_back(ev);
         }
@@ -415,6 +483,9 @@ impl IkeSa {
             });
         }
         let parts = auth_parts(payloads, false)?;
+        if self.resumed {
+            return self.verify_resumed_responder(&parts);
+        }
         if !id_matches(&self.conn.remote_id, parts.id) {
             return Err(SaError::Protocol(PeerMisbehaved::AuthenticationFailed(
                 "unexpected responder identity",
@@ -446,6 +517,103 @@ impl IkeSa {
             id_type: parts.id.id_type,
             data: parts.id.data.clone(),
         });
+        Ok(())
+    }
+
+    /// The IDr we put in our IKE_AUTH request: the ticket's on a resume, else the configured one.
+    fn expected_responder_id(&self) -> Option<Identity> {
+        match &self.resume_check {
+            Some(rc) => Some(rc.id_r.clone()),
+            None => self.conn.remote_id.clone(),
+        }
+    }
+
+    /// Gateway: the resumed IKE_AUTH (RFC 5723 §4.3.3): IDs equal to the ticket's, no CERT,
+    /// AUTH = prf(SK_pi, signed octets) with method 2.
+    fn authenticate_resumed(
+        &self,
+        _ctx: &Ctx<'_>,
+        payloads: &[Payload],
+        rc: &crate::sa::ResumeCheck,
+    ) -> Result<Identity, PeerMisbehaved> {
+        let parts = auth_parts(payloads, true)?;
+        if !parts.certs.is_empty() {
+            return Err(PeerMisbehaved::AuthenticationFailed(
+                "CERT in a resumed IKE_AUTH",
+            ));
+        }
+        if parts.id.id_type != rc.id_i.id_type || parts.id.data != rc.id_i.data {
+            return Err(PeerMisbehaved::AuthenticationFailed(
+                "IDi differs from the ticket",
+            ));
+        }
+        if parts
+            .id_other
+            .is_some_and(|r| r.id_type != rc.id_r.id_type || r.data != rc.id_r.data)
+        {
+            return Err(PeerMisbehaved::AuthenticationFailed(
+                "IDr differs from the ticket",
+            ));
+        }
+        if parts.auth.method != AuthMethod::SharedKeyMic {
+            return Err(PeerMisbehaved::AuthenticationFailed(
+                "resumed AUTH must use method 2",
+            ));
+        }
+        let keys = self
+            .keys
+            .as_ref()
+            .ok_or(PeerMisbehaved::AuthenticationFailed("no keys"))?;
+        let octets = signed_octets(
+            keys.prf,
+            &self.init_request,
+            &self.nr,
+            keys.sk_pi.expose(),
+            &parts.id.body(),
+        );
+        if !ike_crypto::verify_resumed_auth(
+            keys.prf,
+            keys.sk_pi.expose(),
+            &octets,
+            &parts.auth.data,
+        ) {
+            return Err(PeerMisbehaved::AuthenticationFailed(
+                "resumed AUTH mismatch",
+            ));
+        }
+        Ok(rc.id_i.clone())
+    }
+
+    /// Client: check the gateway's resumed AUTH and identity.
+    fn verify_resumed_responder(&mut self, parts: &AuthParts<'_>) -> Result<(), SaError> {
+        let fail = |w| SaError::Protocol(PeerMisbehaved::AuthenticationFailed(w));
+        let want = self
+            .expected_responder_id()
+            .ok_or(fail("no expected IDr"))?;
+        if parts.id.id_type != want.id_type || parts.id.data != want.data {
+            return Err(fail("IDr differs from the ticket"));
+        }
+        if parts.auth.method != AuthMethod::SharedKeyMic || !parts.certs.is_empty() {
+            return Err(fail("resumed AUTH must be method 2 without certificates"));
+        }
+        let keys = self.keys.as_ref().ok_or(fail("no keys"))?;
+        let octets = signed_octets(
+            keys.prf,
+            &self.init_response,
+            &self.ni,
+            keys.sk_pr.expose(),
+            &parts.id.body(),
+        );
+        if !ike_crypto::verify_resumed_auth(
+            keys.prf,
+            keys.sk_pr.expose(),
+            &octets,
+            &parts.auth.data,
+        ) {
+            return Err(fail("resumed AUTH mismatch"));
+        }
+        self.peer_id = Some(want);
+        self.resume_check = None;
         Ok(())
     }
 

@@ -148,34 +148,17 @@ impl IkeSa {
         let ke = KeyExchange::generate(dh, ctx.rng)?;
         let spi_i = random_spi(ctx);
         let ni = random_nonce(ctx);
-        let mut sa = IkeSa {
+        let mut sa = IkeSa::blank(
             conn,
-            initiator: true,
+            true,
             spi_i,
-            spi_r: [0; 8],
+            [0; 8],
             local,
             remote,
-            phase: Phase::AuthSent,
-            ni,
-            nr: Vec::new(),
-            init_request: Vec::new(),
-            init_response: Vec::new(),
-            suite: None,
-            keys: None,
-            peer_id: None,
-            nat_detected: false,
-            peer_hashes: None,
-            window: Window::starting_at(0, 0),
-            queue: Default::default(),
-            children: Vec::new(),
-            created: ctx.now,
-            established_at: None,
-            last_inbound: ctx.now,
-            pending_child: None,
-            pending_create: None,
-            rekey_at: None,
-            superseded: false,
-        };
+            Phase::AuthSent,
+            ctx.now,
+        );
+        sa.ni = ni;
         let req = sa.init_request_bytes(&ke, None);
         sa.window
             .sent(RequestKind::Init, req.clone(), ctx.now, ctx.cfg);
@@ -407,34 +390,20 @@ impl IkeSa {
             .map_err(|_| PeerMisbehaved::InvalidKeData)?;
         let spi_r = random_spi(ctx);
         let nr = random_nonce(ctx);
-        let mut sa = IkeSa {
+        let mut sa = IkeSa::blank(
             conn,
-            initiator: false,
-            spi_i: msg.header.spi_i,
+            false,
+            msg.header.spi_i,
             spi_r,
             local,
             remote,
-            phase: Phase::InitReplied,
-            ni: nonce.data.clone(),
-            nr,
-            init_request: bytes.to_vec(),
-            init_response: Vec::new(),
-            suite: None,
-            keys: None,
-            peer_id: None,
-            nat_detected: false,
-            peer_hashes: None,
-            window: Window::starting_at(0, 1),
-            queue: Default::default(),
-            children: Vec::new(),
-            created: ctx.now,
-            established_at: None,
-            last_inbound: ctx.now,
-            pending_child: None,
-            pending_create: None,
-            rekey_at: None,
-            superseded: false,
-        };
+            Phase::InitReplied,
+            ctx.now,
+        );
+        sa.ni = nonce.data.clone();
+        sa.nr = nr;
+        sa.init_request = bytes.to_vec();
+        sa.window = Window::starting_at(0, 1);
         let skeyseed = skeyseed_fresh(chosen.suite.prf, &sa.ni, &sa.nr, shared.expose());
         install_keys(&mut sa, chosen.suite, skeyseed.expose())
             .map_err(|_| PeerMisbehaved::InvalidKeData)?;

@@ -1,6 +1,6 @@
 //! INFORMATIONAL (RFC 7296 §1.4): deletes and liveness checks, both directions.
 
-use ike_wire::{DeletePayload, ExchangeType, Payload, ProtocolId};
+use ike_wire::{DeletePayload, ExchangeType, NotifyType, Payload, ProtocolId};
 
 use crate::error::SaError;
 use crate::event::Event;
@@ -40,7 +40,7 @@ impl IkeSa {
                 _ => {}
             }
         }
-        let resp = if delete_ike || deleted_in.is_empty() {
+        let mut resp = if delete_ike || deleted_in.is_empty() {
             Vec::new()
         } else {
             // §1.4.1: answer a Child SA delete with the SPIs of our half of each pair.
@@ -50,6 +50,13 @@ impl IkeSa {
                 spis: deleted_in,
             })]
         };
+        // RFC 5723 §4.1: only the original initiator (the client) may ask for a ticket here.
+        if !delete_ike
+            && self.gateway
+            && super::find_notify(payloads, NotifyType::TicketRequest).is_some()
+        {
+            resp.push(super::ticket::answer_ticket_request(self, ctx));
+        }
         if let Err(e) = self.send_response(ctx, ExchangeType::Informational, mid, bytes, &resp) {
             return self.close(ctx, e);
         }
@@ -59,9 +66,15 @@ impl IkeSa {
     }
 
     /// Process the response to one of our INFORMATIONAL requests.
-    pub(crate) fn process_info_response(&mut self, ctx: &mut Ctx<'_>, kind: RequestKind) {
+    pub(crate) fn process_info_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        kind: RequestKind,
+        payloads: &[Payload],
+    ) {
         match kind {
             RequestKind::DeleteIke => self.close(ctx, SaError::LocalClose),
+            RequestKind::TicketRequest => super::ticket::absorb(self, ctx, payloads),
             RequestKind::DeleteChild(spi_in) => {
                 if let Some(pos) = self.children.iter().position(|c| c.spi_in == spi_in) {
                     self.children.remove(pos);
@@ -85,6 +98,7 @@ impl IkeSa {
         };
         let payloads = match &kind {
             RequestKind::Dpd => Vec::new(),
+            RequestKind::TicketRequest => vec![super::status(NotifyType::TicketRequest)],
             RequestKind::DeleteIke => {
                 self.phase = Phase::Deleting;
                 vec![Payload::Delete(DeletePayload {

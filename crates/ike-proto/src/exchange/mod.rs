@@ -7,7 +7,9 @@ mod dispatch;
 pub(crate) mod ike_auth;
 pub(crate) mod ike_sa_init;
 pub(crate) mod informational;
+pub(crate) mod resume;
 pub(crate) mod rules;
+pub(crate) mod ticket;
 
 use ike_wire::{NotifyPayload, NotifyType, Payload};
 

@@ -56,6 +56,9 @@ const CREATE_CHILD_SA: Rule = &[
     (P::TsInitiator, 0, 1),
     (P::TsResponder, 0, 1),
 ];
+// RFC 5723 §4.3.2: HDR, Ni, N(TICKET_OPAQUE) [,N+] → HDR, Nr [,N+] (or a bare TICKET_NACK).
+const IKE_SESSION_RESUME_REQ: Rule = &[(P::Nonce, 1, 1)];
+const IKE_SESSION_RESUME_RESP: Rule = &[(P::Nonce, 0, 1)];
 const INFORMATIONAL: Rule = &[(P::Delete, 0, MANY), (P::Configuration, 0, 1)];
 
 fn rule_for(exchange: ExchangeType, response: bool) -> Option<Rule> {
@@ -65,6 +68,8 @@ fn rule_for(exchange: ExchangeType, response: bool) -> Option<Rule> {
         (ExchangeType::IkeAuth, false) => IKE_AUTH_REQ,
         (ExchangeType::IkeAuth, true) => IKE_AUTH_RESP,
         (ExchangeType::CreateChildSa, _) => CREATE_CHILD_SA,
+        (ExchangeType::IkeSessionResume, false) => IKE_SESSION_RESUME_REQ,
+        (ExchangeType::IkeSessionResume, true) => IKE_SESSION_RESUME_RESP,
         (ExchangeType::Informational, _) => INFORMATIONAL,
         _ => return None,
     })

@@ -21,6 +21,7 @@ use crate::event::{ChildInfo, Event, SaInfo, SaState};
 use crate::transmit::Transmit;
 
 pub(crate) use window::RequestKind;
+use window::Window;
 
 /// Everything an SA needs from its endpoint while handling one input.
 pub(crate) struct Ctx<'a> {
@@ -36,10 +37,79 @@ pub(crate) struct Ctx<'a> {
     pub conns: &'a [Arc<ConnectionConfig>],
     /// New IKE SAs created while handling this input (IKE SA rekey); the endpoint adopts them.
     pub spawned: &'a mut Vec<IkeSa>,
+    /// Gateway ticket machinery (key ring, used-ticket log).
+    pub tickets: &'a mut crate::exchange::ticket::TicketState,
+    /// Work for the endpoint after this input (fallbacks, silent deletes).
+    pub actions: &'a mut Vec<Action>,
     /// Datagrams to send.
     pub out: &'a mut VecDeque<Transmit>,
     /// Events for the driver.
     pub events: &'a mut VecDeque<Event>,
+}
+
+/// Something an SA asks its endpoint to do once the current input is handled.
+pub(crate) enum Action {
+    /// Start a full IKE_SA_INIT for this connection (resumption fallback); the reason is logged.
+    InitiateFull { connection: String, why: String },
+    /// Remove this SA without telling the peer (old SA after a successful resume, RFC 5723 §4.3.4).
+    DeleteSilently { spi_i: [u8; 8], spi_r: [u8; 8] },
+    /// Resume this suspended session now (peer declared dead while we hold a ticket).
+    Resume(Box<crate::suspend::SuspendedSession>),
+}
+
+/// A ticket the client holds for its IKE SA (RFC 5723 §4.1).
+pub(crate) struct HeldTicket {
+    /// Opaque ticket bytes.
+    pub bytes: Vec<u8>,
+    /// Absolute expiry (Unix seconds).
+    pub expires_at: u64,
+}
+
+/// What the gateway learned from a valid ticket; checked in the resumed IKE_AUTH (§4.3.3).
+#[derive(Debug, Clone)]
+pub(crate) struct ResumeCheck {
+    /// IDi recorded in the ticket.
+    pub id_i: Identity,
+    /// IDr recorded in the ticket.
+    pub id_r: Identity,
+    /// Ticket id for the used-ticket log.
+    pub ticket_id: [u8; 16],
+    /// Ticket expiry.
+    pub expires_at: u64,
+    /// SPIs of the SA the ticket was issued for.
+    pub old_spis: ([u8; 8], [u8; 8]),
+}
+
+impl IkeSa {
+    /// Move this SA's resumable state out into a [`SuspendedSession`] (client side). Keys are
+    /// moved, not copied; the SA is left without keys or ticket.
+    pub(crate) fn take_suspended(&mut self, unix: u64) -> Option<crate::suspend::SuspendedSession> {
+        if self.gateway || self.ticket.is_none() || self.keys.is_none() {
+            return None;
+        }
+        let ticket = self.ticket.take()?;
+        let keys = self.keys.take()?;
+        let suite = self.suite?;
+        // Resume goes to the peer's IKE port, not a NAT-T port we may have floated to: the new
+        // exchange redoes NAT detection from scratch.
+        let peer = std::net::SocketAddr::new(self.remote.ip(), self.conn.remote_port);
+        Some(crate::suspend::SuspendedSession {
+            connection: self.conn.name.clone(),
+            ticket: ticket.bytes,
+            sk_d: keys.sk_d,
+            suite,
+            id_i: self
+                .resume_check
+                .as_ref()
+                .map(|r| r.id_i.clone())
+                .unwrap_or_else(|| self.conn.local_id.clone()),
+            id_r: self.peer_id.clone()?,
+            expires_at: ticket.expires_at,
+            suspended_at: unix,
+            peer,
+            local: (!self.local.ip().is_unspecified()).then(|| self.local.ip()),
+        })
+    }
 }
 
 /// Where an SA is in its life.
@@ -53,6 +123,13 @@ pub(crate) enum Phase {
         ke: KeyExchange,
         /// INVALID_KE_PAYLOAD retries so far.
         ke_retries: u8,
+    },
+    /// Initiator: IKE_SESSION_RESUME sent (RFC 5723 §4.3.2).
+    ResumeSent {
+        /// The suspended session being resumed (ticket, SK_d, ...).
+        session: Box<crate::suspend::SuspendedSession>,
+        /// Cookie to echo, after a COOKIE challenge.
+        cookie: Option<Vec<u8>>,
     },
     /// Initiator: IKE_AUTH sent.
     AuthSent,
@@ -187,9 +264,70 @@ pub(crate) struct IkeSa {
     pub rekey_at: Option<Instant>,
     /// Replaced by a rekeyed SA; only waiting for the old SA's deletion.
     pub superseded: bool,
+    /// Client: the ticket for this SA, if the gateway issued one.
+    pub ticket: Option<HeldTicket>,
+    /// Client: when to ask for a fresh ticket (before the current one expires).
+    pub ticket_renew_at: Option<Instant>,
+    /// Is this SA the product of a resumption (AUTH uses the resumed form, §4.3.3)?
+    pub resumed: bool,
+    /// Gateway: the ticket this SA is being resumed from, until IKE_AUTH succeeds.
+    pub resume_check: Option<ResumeCheck>,
+    /// Gateway: how the peer authenticated (AUTH method), recorded in tickets.
+    pub peer_auth_method: u8,
+    /// Are we the gateway of this session (the original responder)? Unlike the I flag, this
+    /// survives IKE rekeys, which may swap initiator and responder (RFC 5723 "client"/"gateway").
+    pub gateway: bool,
 }
 
 impl IkeSa {
+    /// A fresh SA with no keys and no history; constructors of each exchange fill in the rest.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn blank(
+        conn: Arc<ConnectionConfig>,
+        initiator: bool,
+        spi_i: [u8; 8],
+        spi_r: [u8; 8],
+        local: SocketAddr,
+        remote: SocketAddr,
+        phase: Phase,
+        now: Instant,
+    ) -> IkeSa {
+        IkeSa {
+            conn,
+            initiator,
+            spi_i,
+            spi_r,
+            local,
+            remote,
+            phase,
+            ni: Vec::new(),
+            nr: Vec::new(),
+            init_request: Vec::new(),
+            init_response: Vec::new(),
+            suite: None,
+            keys: None,
+            peer_id: None,
+            nat_detected: false,
+            peer_hashes: None,
+            window: Window::starting_at(0, 0),
+            queue: VecDeque::new(),
+            children: Vec::new(),
+            created: now,
+            established_at: None,
+            last_inbound: now,
+            pending_child: None,
+            pending_create: None,
+            rekey_at: None,
+            superseded: false,
+            ticket: None,
+            ticket_renew_at: None,
+            resumed: false,
+            resume_check: None,
+            peer_auth_method: 0,
+            gateway: !initiator,
+        }
+    }
+
     /// Our SPI: the demux key.
     pub(crate) fn local_spi(&self) -> [u8; 8] {
         if self.initiator {
@@ -218,6 +356,14 @@ impl IkeSa {
     pub(crate) fn close(&mut self, ctx: &mut Ctx<'_>, reason: crate::SaError) {
         if self.is_closed() {
             return;
+        }
+        if reason == crate::SaError::DeadPeer {
+            // RFC 5723 §3: a client holding a ticket resumes when liveness checks (never an
+            // unauthenticated message) declare the gateway dead.
+            if let Some(s) = self.take_suspended(ctx.unix) {
+                tracing::warn!(conn = %self.conn.name, "peer dead; resuming with the ticket we hold");
+                ctx.actions.push(Action::Resume(Box::new(s)));
+            }
         }
         tracing::info!(
             spi_i = %hex8(&self.spi_i), spi_r = %hex8(&self.spi_r), conn = %self.conn.name,
@@ -259,6 +405,7 @@ impl IkeSa {
         }
         if matches!(self.phase, Phase::Established) {
             t = min_opt(t, self.rekey_at);
+            t = min_opt(t, self.ticket_renew_at);
             for c in &self.children {
                 t = min_opt(t, min_opt(c.rekey_at, Some(c.expire_at)));
             }
@@ -274,7 +421,9 @@ impl IkeSa {
         SaInfo {
             connection: self.conn.name.clone(),
             state: match self.phase {
-                Phase::InitSent { .. } | Phase::InitReplied => SaState::Connecting,
+                Phase::InitSent { .. } | Phase::ResumeSent { .. } | Phase::InitReplied => {
+                    SaState::Connecting
+                }
                 Phase::AuthSent => SaState::Authenticating,
                 Phase::Established => SaState::Established,
                 Phase::Deleting | Phase::Closed => SaState::Deleting,
@@ -296,6 +445,8 @@ impl IkeSa {
                 .map(crate::proposal::ike_suite_name)
                 .unwrap_or_default(),
             nat_detected: self.nat_detected,
+            resumed: self.resumed,
+            ticket_expires: self.ticket.as_ref().map(|t| t.expires_at),
             children: self
                 .children
                 .iter()

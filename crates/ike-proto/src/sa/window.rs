@@ -25,6 +25,8 @@ pub(crate) enum RequestKind {
     RekeyChild(usize, u32),
     /// CREATE_CHILD_SA rekeying the IKE SA.
     RekeyIke,
+    /// INFORMATIONAL with N(TICKET_REQUEST): ticket renewal by the client (RFC 5723 §4.1).
+    TicketRequest,
 }
 
 /// Our request in flight.

@@ -57,6 +57,15 @@ pub struct Pair {
     queue: Vec<Packet>,
     /// Every datagram sent, in order, with the sender's side (true = a).
     pub wire: Vec<(bool, Packet)>,
+    /// Decrypted inner payloads of every protected message delivered: (sent by a?, exchange,
+    /// message ID, is response, payloads).
+    pub decrypted: Vec<(
+        bool,
+        ike_wire::ExchangeType,
+        u32,
+        bool,
+        Vec<ike_wire::Payload>,
+    )>,
     /// Drop the next N datagrams sent by side a / b (for targeted loss).
     pub drop_next_from_a: usize,
     pub drop_next_from_b: usize,
@@ -194,6 +203,7 @@ impl Pair {
             rng: seeds,
             queue: Vec::new(),
             wire: Vec::new(),
+            decrypted: Vec::new(),
             drop_next_from_a: 0,
             drop_next_from_b: 0,
         }
@@ -304,16 +314,65 @@ impl Pair {
     }
 
     fn deliver(&mut self, i: usize, at: Instant) {
-        {
-            let p = self.queue.remove(i);
-            self.now = self.now.max(at);
-            let node = if p.to.ip() == self.a.ip {
-                &mut self.a
-            } else {
-                &mut self.b
-            };
-            node.ep.handle(self.now, p.to, p.from, &p.bytes);
+        let p = self.queue.remove(i);
+        self.now = self.now.max(at);
+        let to_a = p.to.ip() == self.a.ip;
+        let node = if to_a { &mut self.a } else { &mut self.b };
+        if let ike_proto::transmit::Datagram::Ike(b) = ike_proto::transmit::classify(&p.bytes) {
+            if let (Some(inner), Ok(m)) = (node.ep.open_for_tests(b), ike_wire::Message::parse(b)) {
+                let h = m.header;
+                self.decrypted.push((
+                    !to_a,
+                    h.exchange_type,
+                    h.message_id,
+                    h.flags.is_response(),
+                    inner,
+                ));
+            }
         }
+        node.ep.handle(self.now, p.to, p.from, &p.bytes);
+    }
+
+    /// Deliver raw bytes now, as if sent by the other side (replays, forgeries).
+    pub fn inject(&mut self, to_a: bool, bytes: &[u8]) {
+        let (to, from) = if to_a {
+            (
+                SocketAddr::new(self.a.ip, 500),
+                SocketAddr::new(self.b.ip, 500),
+            )
+        } else {
+            (
+                SocketAddr::new(self.b.ip, 500),
+                SocketAddr::new(self.a.ip, 500),
+            )
+        };
+        self.queue.push(Packet {
+            deliver_at: self.now,
+            from,
+            to,
+            bytes: bytes.to_vec(),
+        });
+    }
+
+    /// Parsed messages of one exchange type sent by one side.
+    pub fn sent_of(&self, a: bool, x: ike_wire::ExchangeType) -> Vec<ike_wire::Message> {
+        self.sent_by(a)
+            .into_iter()
+            .filter(|m| m.header.exchange_type == x)
+            .collect()
+    }
+
+    /// Raw IKE bytes (marker stripped) of every message of exchange `x` sent by one side.
+    pub fn raw_of(&self, a: bool, x: ike_wire::ExchangeType) -> Vec<Vec<u8>> {
+        self.wire
+            .iter()
+            .filter(|(s, _)| *s == a)
+            .filter_map(|(_, p)| match ike_proto::transmit::classify(&p.bytes) {
+                ike_proto::transmit::Datagram::Ike(b) => Some(b.to_vec()),
+                _ => None,
+            })
+            .filter(|b| ike_wire::Message::parse(b).is_ok_and(|m| m.header.exchange_type == x))
+            .collect()
     }
 
     /// Run until quiet or until `limit` of virtual time has passed.
