@@ -251,6 +251,18 @@ pub struct ResumptionConfig {
     pub issue_tickets: bool,
     /// Upper bound on a ticket's lifetime.
     pub ticket_lifetime: Duration,
+    /// What the AUTH of a resumed IKE_AUTH covers.
+    pub auth_form: ResumeAuthForm,
+}
+
+/// The octets the AUTH payload of a resumed IKE_AUTH covers (RFC 5723 §4.3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResumeAuthForm {
+    /// RFC 5723 → RFC 7296 §2.15: message | peer nonce | prf(SK_p, ID). The default.
+    #[default]
+    Rfc,
+    /// libreswan 5.2's form: prf(SK_p, IKE_SESSION_RESUME message) only. For interop with it.
+    Libreswan,
 }
 
 impl Default for ResumptionConfig {
@@ -259,6 +271,7 @@ impl Default for ResumptionConfig {
             request_tickets: true,
             issue_tickets: true,
             ticket_lifetime: Duration::from_secs(8 * 3600),
+            auth_form: ResumeAuthForm::Rfc,
         }
     }
 }

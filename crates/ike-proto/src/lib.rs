@@ -20,7 +20,7 @@ mod ts;
 
 pub use config::{
     AuthConfig, ChildConfig, ChildMode, ConnectionConfig, EndpointConfig, EspProposal, Identity,
-    IkeProposal, PubKeyAuth, ResumptionConfig, TsConfig,
+    IkeProposal, PubKeyAuth, ResumeAuthForm, ResumptionConfig, TsConfig,
 };
 pub use endpoint::{Endpoint, Stats};
 pub use error::{CommandError, ConfigError, PeerMisbehaved, SaError};

@@ -77,7 +77,7 @@ fn established_resumed(n: &Node) -> bool {
 }
 
 #[test]
-fn f1_01_ticket_issued_in_ike_auth() {
+fn rfc5723_f1_01_ticket_issued_in_ike_auth() {
     let p = pair(1);
     let sa = &p.a.ep.list()[0];
     assert!(
@@ -92,7 +92,7 @@ fn f1_01_ticket_issued_in_ike_auth() {
 }
 
 #[test]
-fn f1_01_ticket_renewed_by_informational() {
+fn rfc5723_f1_01_ticket_renewed_by_informational() {
     let mut p = pair(2);
     let first = p.a.ep.list()[0].ticket_expires.unwrap();
     p.drive_for(Duration::from_secs(10));
@@ -112,7 +112,7 @@ fn f1_01_ticket_renewed_by_informational() {
 }
 
 #[test]
-fn f1_01_and_f1_40_client_ike_rekey_carries_ticket_request() {
+fn rfc5723_f1_01_and_f1_40_client_ike_rekey_carries_ticket_request() {
     let mut p = pair(3);
     p.a.ep.rekey_ike(p.now, "home").unwrap();
     p.drive_for(SECS);
@@ -132,7 +132,7 @@ fn f1_01_and_f1_40_client_ike_rekey_carries_ticket_request() {
 }
 
 #[test]
-fn f1_40_gateway_ike_rekey_makes_the_client_ask_by_informational() {
+fn rfc5723_f1_40_gateway_ike_rekey_makes_the_client_ask_by_informational() {
     let mut p = pair(4);
     p.b.ep.rekey_ike(p.now, "gw").unwrap();
     p.drive_for(SECS);
@@ -147,7 +147,7 @@ fn f1_40_gateway_ike_rekey_makes_the_client_ask_by_informational() {
 }
 
 #[test]
-fn f1_01_ticket_issued_in_the_ike_auth_after_a_resume() {
+fn rfc5723_f1_01_ticket_issued_in_the_ike_auth_after_a_resume() {
     let mut p = pair(5);
     let first = p.a.ep.list()[0].ticket_expires;
     p.drive_for(Duration::from_secs(30));
@@ -161,7 +161,7 @@ fn f1_01_ticket_issued_in_the_ike_auth_after_a_resume() {
 }
 
 #[test]
-fn f1_03_and_f1_05_exactly_one_ticket_notify_and_a_normal_ike_auth_response() {
+fn rfc5723_f1_03_and_f1_05_exactly_one_ticket_notify_and_a_normal_ike_auth_response() {
     for issue in [true, false] {
         let (a, mut b) = default_conns();
         b.resumption.issue_tickets = issue;
@@ -189,7 +189,7 @@ fn f1_03_and_f1_05_exactly_one_ticket_notify_and_a_normal_ike_auth_response() {
 }
 
 #[test]
-fn f1_08_suspended_session_holds_everything_needed() {
+fn rfc5723_f1_08_suspended_session_holds_everything_needed() {
     let mut p = pair(7);
     let s = p.a.ep.suspend(p.now, "home").unwrap();
     assert_eq!(s.connection, "home");
@@ -222,7 +222,7 @@ fn f1_08_suspended_session_holds_everything_needed() {
 }
 
 #[test]
-fn f1_08_resume_from_an_encoded_session_after_client_restart() {
+fn rfc5723_f1_08_resume_from_an_encoded_session_after_client_restart() {
     let mut p = pair(8);
     let bytes = p.a.ep.suspend(p.now, "home").unwrap().encode();
     // A "restarted" client: a new endpoint with the same connections and the decoded session.
@@ -238,7 +238,7 @@ fn f1_08_resume_from_an_encoded_session_after_client_restart() {
 }
 
 #[test]
-fn f1_10_expired_ticket_is_not_presented() {
+fn rfc5723_f1_10_expired_ticket_is_not_presented() {
     let (mut a, mut b) = default_conns();
     a.resumption.ticket_lifetime = Duration::from_secs(60);
     b.resumption.ticket_lifetime = Duration::from_secs(60);
@@ -259,7 +259,7 @@ fn f1_10_expired_ticket_is_not_presented() {
 }
 
 #[test]
-fn f1_11_a_used_ticket_is_gone_from_the_client() {
+fn rfc5723_f1_11_a_used_ticket_is_gone_from_the_client() {
     let mut p = pair(10);
     let old_ticket = p.a.ep.suspend(p.now, "home").unwrap().ticket.clone();
     p.a.ep.resume(p.now, "home").unwrap();
@@ -277,7 +277,7 @@ fn f1_11_a_used_ticket_is_gone_from_the_client() {
 }
 
 #[test]
-fn f1_12_and_f1_52_replayed_ticket_is_refused() {
+fn rfc5723_f1_12_and_f1_52_replayed_ticket_is_refused() {
     let mut p = pair(11);
     suspend_and_resume(&mut p);
     let replay = p
@@ -299,7 +299,7 @@ fn f1_12_and_f1_52_replayed_ticket_is_refused() {
 }
 
 #[test]
-fn f1_15_and_f1_30_damaged_tickets_get_an_unprotected_nack_and_no_state() {
+fn rfc5723_f1_15_and_f1_30_damaged_tickets_get_an_unprotected_nack_and_no_state() {
     let mut p = pair(12);
     let ticket_len = p.a.ep.suspend(p.now, "home").unwrap().ticket.len();
     let mut s = p.a.ep.take_suspended("home").unwrap();
@@ -356,7 +356,7 @@ fn f1_15_and_f1_30_damaged_tickets_get_an_unprotected_nack_and_no_state() {
 }
 
 #[test]
-fn f1_18_cookie_challenge_on_resume() {
+fn rfc5723_f1_18_cookie_challenge_on_resume() {
     let (a, b) = default_conns();
     let b_cfg = ike_proto::EndpointConfig {
         cookie_threshold: 0,
@@ -386,7 +386,7 @@ fn f1_18_cookie_challenge_on_resume() {
 }
 
 #[test]
-fn f1_19_p1_p2_p3_p4_p6_resume_messages_on_the_wire() {
+fn rfc5723_f1_19_p1_p2_p3_p4_p6_resume_messages_on_the_wire() {
     let mut p = pair(14);
     let old = p.a.ep.list()[0].clone();
     suspend_and_resume(&mut p);
@@ -433,7 +433,7 @@ fn f1_19_p1_p2_p3_p4_p6_resume_messages_on_the_wire() {
 }
 
 #[test]
-fn f1_21_and_f1_23_identities_must_match_the_ticket() {
+fn rfc5723_f1_21_and_f1_23_identities_must_match_the_ticket() {
     for (tamper_i, seed) in [(true, 15), (false, 16)] {
         let mut p = pair(seed);
         p.a.ep.suspend(p.now, "home").unwrap();
@@ -463,7 +463,7 @@ fn f1_21_and_f1_23_identities_must_match_the_ticket() {
 }
 
 #[test]
-fn f1_22_resumed_ike_auth_carries_no_certificate() {
+fn rfc5723_f1_22_resumed_ike_auth_carries_no_certificate() {
     let mut p = pair(17);
     suspend_and_resume(&mut p);
     let req = decrypted(&p, true, ExchangeType::IkeAuth, false)
@@ -490,7 +490,7 @@ fn f1_22_resumed_ike_auth_carries_no_certificate() {
 }
 
 #[test]
-fn f1_24_and_f1_27_old_sa_deleted_silently_on_the_gateway() {
+fn rfc5723_f1_24_and_f1_27_old_sa_deleted_silently_on_the_gateway() {
     let mut p = pair(18);
     let old = p.b.ep.list()[0].clone();
     let wire_before = p.wire.len();
@@ -517,7 +517,7 @@ fn f1_24_and_f1_27_old_sa_deleted_silently_on_the_gateway() {
 }
 
 #[test]
-fn f1_35_f1_37_ticket_survives_one_key_rotation_not_two() {
+fn rfc5723_f1_35_f1_37_ticket_survives_one_key_rotation_not_two() {
     let (a, b) = default_conns();
     let mut p = Pair::new(19, a, b);
     give_ticket_keys(&mut p, 600);
@@ -548,7 +548,7 @@ fn f1_35_f1_37_ticket_survives_one_key_rotation_not_two() {
 }
 
 #[test]
-fn f1_38_terminate_drops_the_ticket() {
+fn rfc5723_f1_38_terminate_drops_the_ticket() {
     let mut p = pair(20);
     p.a.ep.terminate(p.now, "home").unwrap();
     p.drive_for(SECS);
@@ -560,7 +560,7 @@ fn f1_38_terminate_drops_the_ticket() {
 }
 
 #[test]
-fn f1_42_ticket_lifetime_is_finite_and_capped() {
+fn rfc5723_f1_42_ticket_lifetime_is_finite_and_capped() {
     let (a, mut b) = default_conns();
     b.resumption.ticket_lifetime = Duration::from_secs(1234);
     let p = pair_with(21, a, b);
@@ -592,7 +592,7 @@ fn f1_42_ticket_lifetime_is_finite_and_capped() {
 }
 
 #[test]
-fn f1_47_forged_messages_do_not_trigger_resumption_but_dpd_does() {
+fn rfc5723_f1_47_forged_messages_do_not_trigger_resumption_but_dpd_does() {
     let (mut a, b) = default_conns();
     a.dpd_delay = Duration::from_secs(30);
     let mut p = pair_with(22, a, b);
@@ -633,7 +633,7 @@ fn f1_47_forged_messages_do_not_trigger_resumption_but_dpd_does() {
 }
 
 #[test]
-fn p11_no_ticket_from_a_failed_ike_auth() {
+fn rfc5723_p11_no_ticket_from_a_failed_ike_auth() {
     let (a, mut b) = default_conns();
     b.remote_auth = ike_proto::AuthConfig::Psk(std::sync::Arc::new(
         ike_crypto::SecretBytes::from_slice(b"wrong"),
@@ -650,7 +650,7 @@ fn p11_no_ticket_from_a_failed_ike_auth() {
 }
 
 #[test]
-fn p12_ticket_nack_falls_back_to_a_full_handshake() {
+fn rfc5723_p12_ticket_nack_falls_back_to_a_full_handshake() {
     let mut p = pair(24);
     p.a.ep.suspend(p.now, "home").unwrap();
     // The gateway restarts with *new* ticket keys: the old ticket cannot open.
@@ -702,7 +702,7 @@ fn gateway_holds_no_state_per_suspended_session() {
 }
 
 #[test]
-fn p7_p8_p10_both_sides_derive_the_same_keys_after_resume() {
+fn rfc5723_p7_p8_p10_both_sides_derive_the_same_keys_after_resume() {
     let mut p = pair(26);
     let proposal = p.a.ep.list()[0].proposal.clone();
     suspend_and_resume(&mut p);
@@ -750,4 +750,108 @@ fn resumption_under_loss_duplication_and_reordering() {
             "seed {seed}: {l:?}"
         );
     }
+}
+
+#[test]
+fn rfc5723_p9_libreswan_compatible_auth_form_interoperates_and_differs_from_the_rfc_form() {
+    let (mut a, mut b) = default_conns();
+    a.resumption.auth_form = ike_proto::ResumeAuthForm::Libreswan;
+    b.resumption.auth_form = ike_proto::ResumeAuthForm::Libreswan;
+    let mut p = pair_with(40, a, b);
+    suspend_and_resume(&mut p);
+    assert!(established_resumed(&p.a) && established_resumed(&p.b));
+    // Mismatched forms fail with AUTHENTICATION_FAILED: the two forms really differ.
+    let (mut a, b) = default_conns();
+    a.resumption.auth_form = ike_proto::ResumeAuthForm::Libreswan;
+    let mut p = pair_with(41, a, b);
+    p.a.ep.suspend(p.now, "home").unwrap();
+    p.a.ep.resume(p.now, "home").unwrap();
+    p.drive_for(SECS);
+    let resp = decrypted(&p, false, ExchangeType::IkeAuth, true)
+        .pop()
+        .unwrap();
+    assert_eq!(notify_types(&resp), vec![NotifyType::AuthenticationFailed]);
+}
+
+#[test]
+fn rfc5723_f1_13_a_resumed_sa_lives_only_if_ike_auth_follows() {
+    let mut p = pair(42);
+    p.a.ep.suspend(p.now, "home").unwrap();
+    p.a.ep.resume(p.now, "home").unwrap();
+    while p.b.ep.half_open_count() == 0 {
+        p.step();
+    }
+    p.cut = true; // the IKE_AUTH never arrives
+    p.drive_for(Duration::from_secs(60));
+    assert_eq!(
+        p.b.ep.half_open_count(),
+        0,
+        "half-open resumed SA does not linger"
+    );
+    assert!(p.b.events.iter().any(|e| matches!(
+        e,
+        Event::Closed {
+            reason: SaError::HalfOpenExpired,
+            ..
+        }
+    )));
+    assert_eq!(p.b.ep.used_tickets(), 0, "the ticket was not consumed");
+}
+
+#[test]
+fn rfc5723_f1_16_resume_from_a_new_address() {
+    let mut p = pair(43);
+    p.a.ep.suspend(p.now, "home").unwrap();
+    let (mut a, _) = default_conns();
+    a.local_addrs = vec!["192.0.2.11".parse().unwrap()];
+    p.a.ep.set_connections(vec![a]).unwrap();
+    p.a.ep.resume(p.now, "home").unwrap();
+    p.drive_until_established(SECS);
+    assert!(established_resumed(&p.b));
+    assert_eq!(p.b.ep.list()[0].remote, "192.0.2.11:500".parse().unwrap());
+}
+
+#[test]
+fn rfc5723_f1_17_address_bound_gateway_policy_refuses_a_moved_client() {
+    let (a, mut b) = default_conns();
+    b.remote_addr = Some(A_IP.parse().unwrap());
+    let mut p = pair_with(44, a, b);
+    p.a.ep.suspend(p.now, "home").unwrap();
+    let (mut a, _) = default_conns();
+    a.local_addrs = vec!["192.0.2.11".parse().unwrap()];
+    p.a.ep.set_connections(vec![a]).unwrap();
+    p.a.ep.resume(p.now, "home").unwrap();
+    p.drive_for(SECS);
+    assert_eq!(p.b.ep.stats().tickets_refused, 1);
+    assert!(!established_resumed(&p.a));
+}
+
+#[test]
+fn rfc5723_f1_36_f1_44_p13_ticket_notify_encoding_and_expiry() {
+    let p = pair(45);
+    let resp = &decrypted(&p, false, ExchangeType::IkeAuth, true)[0];
+    let n = resp
+        .iter()
+        .find_map(|x| match x {
+            Payload::Notify(n) if n.notify_type == NotifyType::TicketLtOpaque => Some(n.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(n.protocol, ike_wire::ProtocolId::None, "protocol ID 0");
+    assert!(n.spi.is_empty(), "SPI size 0");
+    let lifetime = u32::from_be_bytes(n.data[..4].try_into().unwrap());
+    assert_eq!(
+        u64::from(lifetime),
+        ike_proto::ResumptionConfig::default()
+            .ticket_lifetime
+            .as_secs()
+    );
+    let held = p.a.ep.list()[0].ticket_expires.unwrap();
+    let issued = 1_790_000_000u64;
+    assert!(
+        held.abs_diff(issued + u64::from(lifetime)) <= 1,
+        "expiry = issue time + Lifetime (±1 s)"
+    );
+    let req = p.sent_of(true, ExchangeType::IkeSaInit);
+    assert!(!req.is_empty());
 }

@@ -279,14 +279,7 @@ impl IkeSa {
                 .ok_or(SaError::Crypto(ike_crypto::CryptoError::Malformed(
                     "no keys",
                 )))?;
-        let prf = keys.prf;
-        let octets = signed_octets(
-            prf,
-            &self.init_request,
-            &self.nr,
-            keys.sk_pi.expose(),
-            &idi.body(),
-        );
+        let octets = self.octets_i(keys, &idi.body());
         let (certs, auth) = our_auth(self, &octets)?;
         let mut p = vec![Payload::IdI(idi)];
         p.extend(certs);
@@ -356,13 +349,7 @@ impl IkeSa {
             None => return,
         };
         let idr = id_payload(&self.conn.local_id);
-        let octets = signed_octets(
-            keys.prf,
-            &self.init_response,
-            &self.ni,
-            keys.sk_pr.expose(),
-            &idr.body(),
-        );
+        let octets = self.octets_r(keys, &idr.body());
         let (certs, auth) = match our_auth(self, &octets) {
             Ok(a) => a,
             Err(e) => return self.close(ctx, e),
@@ -415,13 +402,7 @@ impl IkeSa {
             .keys
             .as_ref()
             .ok_or(PeerMisbehaved::AuthenticationFailed("no keys"))?;
-        let octets = signed_octets(
-            keys.prf,
-            &self.init_request,
-            &self.nr,
-            keys.sk_pi.expose(),
-            &parts.id.body(),
-        );
+        let octets = self.octets_i(keys, &parts.id.body());
         let mut last_err = PeerMisbehaved::AuthenticationFailed("no matching connection");
         for conn in ctx
             .conns
@@ -497,13 +478,7 @@ impl IkeSa {
                 .ok_or(SaError::Crypto(ike_crypto::CryptoError::Malformed(
                     "no keys",
                 )))?;
-        let octets = signed_octets(
-            keys.prf,
-            &self.init_response,
-            &self.ni,
-            keys.sk_pr.expose(),
-            &parts.id.body(),
-        );
+        let octets = self.octets_r(keys, &parts.id.body());
         verify_peer_auth(
             ctx,
             self,
@@ -518,6 +493,40 @@ impl IkeSa {
             data: parts.id.data.clone(),
         });
         Ok(())
+    }
+
+    /// What the initiator's AUTH covers (RFC 7296 §2.15 signed octets). On a resumed SA with
+    /// the libreswan compatibility form, only the IKE_SESSION_RESUME request (what libreswan 5.2
+    /// MACs); otherwise the RFC form.
+    fn octets_i(&self, keys: &crate::sa::SaKeys, id_body: &[u8]) -> Vec<u8> {
+        if self.resumed
+            && self.conn.resumption.auth_form == crate::config::ResumeAuthForm::Libreswan
+        {
+            return self.init_request.clone();
+        }
+        signed_octets(
+            keys.prf,
+            &self.init_request,
+            &self.nr,
+            keys.sk_pi.expose(),
+            id_body,
+        )
+    }
+
+    /// What the responder's AUTH covers; see [`IkeSa::octets_i`].
+    fn octets_r(&self, keys: &crate::sa::SaKeys, id_body: &[u8]) -> Vec<u8> {
+        if self.resumed
+            && self.conn.resumption.auth_form == crate::config::ResumeAuthForm::Libreswan
+        {
+            return self.init_response.clone();
+        }
+        signed_octets(
+            keys.prf,
+            &self.init_response,
+            &self.ni,
+            keys.sk_pr.expose(),
+            id_body,
+        )
     }
 
     /// The IDr we put in our IKE_AUTH request: the ticket's on a resume, else the configured one.
@@ -564,13 +573,7 @@ impl IkeSa {
             .keys
             .as_ref()
             .ok_or(PeerMisbehaved::AuthenticationFailed("no keys"))?;
-        let octets = signed_octets(
-            keys.prf,
-            &self.init_request,
-            &self.nr,
-            keys.sk_pi.expose(),
-            &parts.id.body(),
-        );
+        let octets = self.octets_i(keys, &parts.id.body());
         if !ike_crypto::verify_resumed_auth(
             keys.prf,
             keys.sk_pi.expose(),
@@ -597,13 +600,7 @@ impl IkeSa {
             return Err(fail("resumed AUTH must be method 2 without certificates"));
         }
         let keys = self.keys.as_ref().ok_or(fail("no keys"))?;
-        let octets = signed_octets(
-            keys.prf,
-            &self.init_response,
-            &self.ni,
-            keys.sk_pr.expose(),
-            &parts.id.body(),
-        );
+        let octets = self.octets_r(keys, &parts.id.body());
         if !ike_crypto::verify_resumed_auth(
             keys.prf,
             keys.sk_pr.expose(),

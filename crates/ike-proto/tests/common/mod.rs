@@ -316,7 +316,8 @@ impl Pair {
     fn deliver(&mut self, i: usize, at: Instant) {
         let p = self.queue.remove(i);
         self.now = self.now.max(at);
-        let to_a = p.to.ip() == self.a.ip;
+        // Everything not for b goes to a (a may change its address, e.g. to resume elsewhere).
+        let to_a = p.to.ip() != self.b.ip;
         let node = if to_a { &mut self.a } else { &mut self.b };
         if let ike_proto::transmit::Datagram::Ike(b) = ike_proto::transmit::classify(&p.bytes) {
             if let (Some(inner), Ok(m)) = (node.ep.open_for_tests(b), ike_wire::Message::parse(b)) {
