@@ -10,12 +10,15 @@ use std::sync::Arc;
 use ike_crypto::SecretBytes;
 use ike_crypto::cert::Certificate;
 use ike_crypto::sig::SigningKey;
+use ike_proto::config::ResumeAuthForm;
 use ike_proto::{
     AuthConfig, ChildConfig, ChildMode, ConnectionConfig, Identity, PubKeyAuth, ResumptionConfig,
 };
 use toml::Spanned;
 
-use super::raw::{AuthKind, Mode, RawAuth, RawChild, RawConfig, RawConn, RawDaemon, RawPsk};
+use super::raw::{
+    AuthForm, AuthKind, Mode, RawAuth, RawChild, RawConfig, RawConn, RawDaemon, RawPsk,
+};
 use super::{Config, ConfigError, DaemonConfig, proposal};
 
 /// Error construction with line numbers for one file.
@@ -219,6 +222,10 @@ fn connection(
             request_tickets: r.request_tickets,
             issue_tickets: r.issue_tickets,
             ticket_lifetime: r.ticket_lifetime.0,
+            auth_form: match r.auth_form {
+                AuthForm::Rfc => ResumeAuthForm::Rfc,
+                AuthForm::Libreswan => ResumeAuthForm::Libreswan,
+            },
         },
     };
     let conn = ConnectionConfig {

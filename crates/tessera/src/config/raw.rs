@@ -197,6 +197,17 @@ pub(super) struct RawResumption {
     pub issue_tickets: bool,
     #[serde(default = "default_ticket_lifetime")]
     pub ticket_lifetime: Dur,
+    #[serde(default)]
+    pub auth_form: AuthForm,
+}
+
+/// What the AUTH of a resumed IKE_AUTH covers: the RFC's form, or libreswan 5.2's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum AuthForm {
+    #[default]
+    Rfc,
+    Libreswan,
 }
 
 /// `[secrets]`.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ike_crypto::{DhAlg, EncrAlg, PrfAlg};
+use ike_proto::config::ResumeAuthForm;
 use ike_proto::{AuthConfig, ChildMode};
 
 use super::{Config, ConfigError};
@@ -43,6 +44,7 @@ mode = "transport"
 request_tickets = true
 issue_tickets = false
 ticket_lifetime = "2h"
+auth_form = "libreswan"
 
 [connections.gw]
 [connections.gw.local]
@@ -136,6 +138,7 @@ fn good_config() {
     assert!(home.resumption.request_tickets);
     assert!(!home.resumption.issue_tickets);
     assert_eq!(home.resumption.ticket_lifetime, Duration::from_secs(7200));
+    assert_eq!(home.resumption.auth_form, ResumeAuthForm::Libreswan);
 
     // Responder-only: no remote address, any remote id, PSK found by the local id.
     let gw = &c.connections[1];
@@ -225,7 +228,7 @@ fn unknown_keys() {
     bad(
         "[secrets.psk.home]",
         "[secrets.pks.home]",
-        Some(43),
+        Some(44),
         "unknown field `pks`",
     );
     bad("[daemon]", "[deamon]", Some(1), "unknown field `deamon`");
@@ -271,6 +274,12 @@ fn bad_values() {
         "unknown variant `certificate`",
     );
     bad(
+        "auth_form = \"libreswan\"",
+        "auth_form = \"ikev1\"",
+        Some(35),
+        "unknown variant `ikev1`",
+    );
+    bad(
         "mode = \"tunnel\"",
         "mode = \"beet\"",
         Some(23),
@@ -303,13 +312,13 @@ fn bad_values() {
     bad(
         "secret = \"swordfish\"",
         "secret = \"0xswordfish\"",
-        Some(47),
+        Some(48),
         "hex",
     );
     bad(
         "secret = \"swordfish\"",
         "secret = 31415926",
-        Some(47),
+        Some(48),
         "secret must be a quoted string",
     );
     let e = parse(&GOOD.replace("secret = \"swordfish\"", "secret = 31415926")).unwrap_err();
@@ -390,7 +399,7 @@ fn missing_things() {
     bad(
         "[connections.gw.remote]\nauth = \"psk\"\n",
         "",
-        Some(36),
+        Some(37),
         "missing field `remote`",
     );
     bad(
@@ -402,7 +411,7 @@ fn missing_things() {
     bad(
         "[secrets.psk.anyclient]",
         "[secrets.psk.hom]\nsecret = \"x\"\n[secrets.psk.anyclient]",
-        Some(45),
+        Some(46),
         "[secrets.psk.hom] matches no connection",
     );
 }
