@@ -414,6 +414,9 @@ pub struct EndpointConfig {
     /// Capacity of the used-ticket log (RFC 5723 replay protection); when full, resumptions
     /// are refused rather than forgetting a live entry.
     pub used_ticket_capacity: usize,
+    /// Keep copies of each IKE SA's SK_e/SK_a keys for a Wireshark decryption table. A
+    /// debugging aid: off by default, and the daemon only turns it on when asked to.
+    pub export_keys: bool,
 }
 
 impl Default for EndpointConfig {
@@ -430,6 +433,7 @@ impl Default for EndpointConfig {
             retransmit_tries: 5,
             cookie_secret_lifetime: Duration::from_secs(120),
             used_ticket_capacity: 1_000_000,
+            export_keys: false,
         }
     }
 }

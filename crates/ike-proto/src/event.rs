@@ -142,3 +142,62 @@ pub struct ChildInfo {
     /// Remote traffic selectors (display form).
     pub remote_ts: Vec<String>,
 }
+
+/// The IKE SA keys Wireshark needs to decrypt SK payloads (its `ikev2_decryption_table`).
+/// Only produced when [`crate::EndpointConfig::export_keys`] is on. `Debug` prints no key.
+pub struct IkeKeyExport {
+    /// Initiator SPI.
+    pub spi_i: [u8; 8],
+    /// Responder SPI.
+    pub spi_r: [u8; 8],
+    /// Encryption algorithm.
+    pub encr: EncrAlg,
+    /// Integrity algorithm (None for AEAD).
+    pub integ: Option<IntegAlg>,
+    /// SK_ei (with salt for AEAD).
+    pub sk_ei: ike_crypto::SecretBytes,
+    /// SK_er.
+    pub sk_er: ike_crypto::SecretBytes,
+    /// SK_ai (empty for AEAD).
+    pub sk_ai: ike_crypto::SecretBytes,
+    /// SK_ar.
+    pub sk_ar: ike_crypto::SecretBytes,
+}
+
+impl std::fmt::Debug for IkeKeyExport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IkeKeyExport")
+            .field("encr", &self.encr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IkeKeyExport {
+    /// One line of Wireshark's `ikev2_decryption_table` UAT file (the format strongSwan's
+    /// save-keys plugin writes): SPIs, SK_ei, SK_er, encryption name, SK_ai, SK_ar, integrity name.
+    pub fn wireshark_line(&self) -> String {
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let encr = match self.encr {
+            EncrAlg::AesCbc128 => "AES-CBC-128 [RFC3602]",
+            EncrAlg::AesCbc256 => "AES-CBC-256 [RFC3602]",
+            EncrAlg::AesGcm16_128 => "AES-GCM-128 with 16 octet ICV [RFC5282]",
+            EncrAlg::AesGcm16_256 => "AES-GCM-256 with 16 octet ICV [RFC5282]",
+            EncrAlg::ChaCha20Poly1305 => "CHACHA20-POLY1305 [RFC7634]",
+        };
+        let integ = match self.integ {
+            None => "NONE [RFC4306]",
+            Some(IntegAlg::HmacSha256_128) => "HMAC_SHA2_256_128 [RFC4868]",
+            Some(IntegAlg::HmacSha384_192) => "HMAC_SHA2_384_192 [RFC4868]",
+            Some(IntegAlg::HmacSha512_256) => "HMAC_SHA2_512_256 [RFC4868]",
+        };
+        format!(
+            "{},{},{},{},\"{encr}\",{},{},\"{integ}\"",
+            hex(&self.spi_i),
+            hex(&self.spi_r),
+            hex(self.sk_ei.expose()),
+            hex(self.sk_er.expose()),
+            hex(self.sk_ai.expose()),
+            hex(self.sk_ar.expose()),
+        )
+    }
+}

@@ -24,5 +24,5 @@ pub use config::{
 };
 pub use endpoint::{Endpoint, Stats};
 pub use error::{CommandError, ConfigError, PeerMisbehaved, SaError};
-pub use event::{ChildInfo, Event, SaInfo, SaState};
+pub use event::{ChildInfo, Event, IkeKeyExport, SaInfo, SaState};
 pub use transmit::Transmit;

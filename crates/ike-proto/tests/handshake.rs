@@ -433,3 +433,28 @@ fn corrupted_datagrams_never_break_the_handshake() {
         assert!(p.a.ep.list().len() <= 1);
     }
 }
+
+#[test]
+fn key_export_matches_on_both_sides_and_is_off_by_default() {
+    let (a, b) = default_conns();
+    let cfg = ike_proto::EndpointConfig {
+        export_keys: true,
+        ..test_endpoint_config()
+    };
+    let mut p = Pair::with_config(9, a.clone(), b.clone(), cfg.clone(), cfg);
+    p.a.ep.initiate(p.now, "home").unwrap();
+    p.drive_until_established(Duration::from_secs(5));
+    let (sa_a, sa_b) = (p.a.ep.list()[0].clone(), p.b.ep.list()[0].clone());
+    let la = p.a.ep.key_export(&sa_a.spi_i).unwrap().wireshark_line();
+    let lb = p.b.ep.key_export(&sa_b.spi_r).unwrap().wireshark_line();
+    assert_eq!(la, lb);
+    assert!(
+        la.ends_with(",\"AES-GCM-256 with 16 octet ICV [RFC5282]\",,,\"NONE [RFC4306]\""),
+        "{la}"
+    );
+    assert!(format!("{:?}", p.a.ep.key_export(&sa_a.spi_i).unwrap()).len() < 60);
+    let mut p = Pair::new(9, a, b);
+    p.a.ep.initiate(p.now, "home").unwrap();
+    p.drive_until_established(Duration::from_secs(5));
+    assert!(p.a.ep.key_export(&p.a.ep.list()[0].spi_i).is_none());
+}

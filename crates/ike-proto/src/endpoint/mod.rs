@@ -444,6 +444,16 @@ impl Endpoint {
         }
     }
 
+    /// Snapshot of one IKE SA by our SPI.
+    pub fn sa_info(&self, local_spi: &[u8; 8]) -> Option<SaInfo> {
+        self.sas.get(local_spi).map(IkeSa::info)
+    }
+
+    /// The exported keys of one IKE SA (only with [`EndpointConfig::export_keys`]).
+    pub fn key_export(&self, local_spi: &[u8; 8]) -> Option<&crate::event::IkeKeyExport> {
+        self.sas.get(local_spi)?.key_export.as_ref()
+    }
+
     /// Snapshot of every IKE SA.
     pub fn list(&self) -> Vec<SaInfo> {
         let mut v: Vec<SaInfo> = self.sas.values().map(IkeSa::info).collect();

@@ -416,6 +416,7 @@ impl IkeSa {
         let new = self
             .rekeyed_sa(
                 ctx.now,
+                ctx.cfg.export_keys,
                 false,
                 peer_spi,
                 new_spi,
@@ -450,6 +451,7 @@ impl IkeSa {
     fn rekeyed_sa(
         &mut self,
         now: Instant,
+        export: bool,
         we_initiated: bool,
         spi_i: [u8; 8],
         spi_r: [u8; 8],
@@ -491,7 +493,7 @@ impl IkeSa {
         new.resumed = self.resumed;
         new.peer_auth_method = self.peer_auth_method;
         new.gateway = self.gateway;
-        install_keys(&mut new, suite, skeyseed.expose())?;
+        install_keys(&mut new, suite, skeyseed.expose(), export)?;
         tracing::info!(
             conn = %self.conn.name, old_spi_i = %crate::sa::hex8(&self.spi_i), spi_i = %crate::sa::hex8(&new.spi_i),
             spi_r = %crate::sa::hex8(&new.spi_r), "IKE SA rekeyed"
@@ -635,6 +637,7 @@ impl IkeSa {
             .map_err(|_| SaError::Protocol(PeerMisbehaved::InvalidKeData))?;
         let new = self.rekeyed_sa(
             ctx.now,
+            ctx.cfg.export_keys,
             true,
             new_spi,
             peer_spi,

@@ -110,8 +110,21 @@ pub(crate) fn install_keys(
     sa: &mut IkeSa,
     suite: IkeSuite,
     skeyseed: &[u8],
+    export: bool,
 ) -> Result<(), ike_crypto::CryptoError> {
     let k = derive_ike_keys(&suite, skeyseed, &sa.ni, &sa.nr, &sa.spi_i, &sa.spi_r)?;
+    if export {
+        sa.key_export = Some(crate::event::IkeKeyExport {
+            spi_i: sa.spi_i,
+            spi_r: sa.spi_r,
+            encr: suite.encr,
+            integ: suite.integ,
+            sk_ei: k.sk_ei.duplicate(),
+            sk_er: k.sk_er.duplicate(),
+            sk_ai: k.sk_ai.duplicate(),
+            sk_ar: k.sk_ar.duplicate(),
+        });
+    }
     let (out, inb) = if sa.initiator {
         (
             SkKeys::new(suite.encr, suite.integ, k.sk_ei.expose(), k.sk_ai.expose())?,
@@ -316,7 +329,7 @@ impl IkeSa {
         self.nr = nonce.data.clone();
         self.init_response = bytes.to_vec();
         let skeyseed = skeyseed_fresh(suite.prf, &self.ni, &self.nr, shared.expose());
-        install_keys(self, suite, skeyseed.expose())?;
+        install_keys(self, suite, skeyseed.expose(), ctx.cfg.export_keys)?;
         self.nat_detected = nat_between(
             &msg.payloads,
             &self.spi_i,
@@ -405,8 +418,13 @@ impl IkeSa {
         sa.init_request = bytes.to_vec();
         sa.window = Window::starting_at(0, 1);
         let skeyseed = skeyseed_fresh(chosen.suite.prf, &sa.ni, &sa.nr, shared.expose());
-        install_keys(&mut sa, chosen.suite, skeyseed.expose())
-            .map_err(|_| PeerMisbehaved::InvalidKeData)?;
+        install_keys(
+            &mut sa,
+            chosen.suite,
+            skeyseed.expose(),
+            ctx.cfg.export_keys,
+        )
+        .map_err(|_| PeerMisbehaved::InvalidKeData)?;
         sa.nat_detected = nat_between(&msg.payloads, &sa.spi_i, &[0; 8], local, remote);
         sa.peer_hashes = peer_hashes(&msg.payloads);
         let mut p = vec![

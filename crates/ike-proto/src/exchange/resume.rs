@@ -127,7 +127,7 @@ impl IkeSa {
         self.init_response = bytes.to_vec();
         let skeyseed =
             skeyseed_resume(session.suite.prf, session.sk_d.expose(), &self.ni, &self.nr);
-        if let Err(e) = install_keys(self, session.suite, skeyseed.expose()) {
+        if let Err(e) = install_keys(self, session.suite, skeyseed.expose(), ctx.cfg.export_keys) {
             return self.close(ctx, SaError::Crypto(e));
         }
         self.resume_check = Some(ResumeCheck {
@@ -224,7 +224,7 @@ impl IkeSa {
         sa.window = Window::starting_at(0, 1);
         sa.resumed = true;
         let skeyseed = skeyseed_resume(state.suite.prf, state.sk_d.expose(), &sa.ni, &sa.nr);
-        install_keys(&mut sa, state.suite, skeyseed.expose())
+        install_keys(&mut sa, state.suite, skeyseed.expose(), ctx.cfg.export_keys)
             .map_err(|_| "key derivation failed")?;
         sa.nat_detected = nat_between(&msg.payloads, &sa.spi_i, &[0; 8], local, remote);
         sa.peer_auth_method = state.auth_method;

@@ -274,6 +274,8 @@ pub(crate) struct IkeSa {
     pub resume_check: Option<ResumeCheck>,
     /// Gateway: how the peer authenticated (AUTH method), recorded in tickets.
     pub peer_auth_method: u8,
+    /// Copies of SK_e*/SK_a* kept only when key export is enabled (debugging with Wireshark).
+    pub key_export: Option<crate::event::IkeKeyExport>,
     /// Are we the gateway of this session (the original responder)? Unlike the I flag, this
     /// survives IKE rekeys, which may swap initiator and responder (RFC 5723 "client"/"gateway").
     pub gateway: bool,
@@ -325,6 +327,7 @@ impl IkeSa {
             resume_check: None,
             peer_auth_method: 0,
             gateway: !initiator,
+            key_export: None,
         }
     }
 
