@@ -89,7 +89,7 @@ impl Endpoint {
         if let Some(sa) = created {
             let spi = sa.spi_r;
             self.half_open.insert(key, (spi, hash));
-            self.sas.insert(spi, sa);
+            self.insert_sa(sa);
         }
     }
 

@@ -9,6 +9,7 @@
 
 mod admission;
 mod resume;
+mod timers;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -102,6 +103,8 @@ pub struct Endpoint {
     stats: Stats,
     /// Client side: suspended sessions by connection name (RFC 5723 §4.3.1).
     suspended: HashMap<String, SuspendedSession>,
+    /// Next wakeup of every SA.
+    timers: timers::TimerIndex,
 }
 
 impl Endpoint {
@@ -129,6 +132,7 @@ impl Endpoint {
             clock_anchor: (now, unix_now),
             stats: Stats::default(),
             suspended: HashMap::new(),
+            timers: timers::TimerIndex::default(),
         }
     }
 
@@ -193,7 +197,9 @@ impl Endpoint {
         let r = f(sa, &mut self.shared.ctx(now, unix));
         let (closed, half_open, key) = (sa.is_closed(), sa.is_half_open(), (sa.spi_i, sa.remote));
         if closed {
-            self.sas.remove(&spi);
+            self.remove_sa(&spi);
+        } else {
+            self.reschedule(spi);
         }
         if (closed || !half_open) && !self.half_open.is_empty() {
             if self.half_open.get(&key).is_some_and(|(s, _)| *s == spi) {
@@ -209,7 +215,7 @@ impl Endpoint {
     /// Adopt SAs created by rekeys and carry out the actions SAs asked for.
     fn after(&mut self, now: Instant) {
         for new in std::mem::take(&mut self.shared.spawned) {
-            self.sas.insert(new.local_spi(), new);
+            self.insert_sa(new);
         }
         for action in std::mem::take(&mut self.shared.actions) {
             match action {
@@ -278,7 +284,7 @@ impl Endpoint {
         let unix = self.unix_at(now);
         let sa = IkeSa::new_initiator(&mut self.shared.ctx(now, unix), conn, local, remote)?;
         let spi = sa.spi_i;
-        self.sas.insert(spi, sa);
+        self.insert_sa(sa);
         Ok(spi)
     }
 
@@ -416,10 +422,7 @@ impl Endpoint {
 
     /// When [`Endpoint::handle_timeout`] must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let mut t = None;
-        for sa in self.sas.values() {
-            t = min_opt(t, sa.next_timeout(&self.shared.cfg));
-        }
+        let mut t = self.timers.first();
         if !self.half_open.is_empty() {
             t = min_opt(t, Some(self.cookies.next_rotation()));
         }
@@ -433,13 +436,7 @@ impl Endpoint {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.cookies.maybe_rotate(now, &mut self.shared.rng);
         self.rotate_ticket_keys(now);
-        let due: Vec<[u8; 8]> = self
-            .sas
-            .iter()
-            .filter(|(_, sa)| sa.next_timeout(&self.shared.cfg).is_some_and(|t| t <= now))
-            .map(|(k, _)| *k)
-            .collect();
-        for spi in due {
+        for spi in self.timers.take_due(now) {
             self.with_sa(now, spi, |sa, ctx| sa.handle_timeout(ctx));
         }
     }

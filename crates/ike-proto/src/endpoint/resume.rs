@@ -56,7 +56,7 @@ impl Endpoint {
             return Err(CommandError::NoTicket(name.into()));
         }
         let unix = self.unix_at(now);
-        let mut sa = self.sas.remove(&spi).expect("found above");
+        let mut sa = self.remove_sa(&spi).expect("found above");
         let session = sa
             .take_suspended(unix)
             .ok_or_else(|| CommandError::NoTicket(name.into()))?;
@@ -109,7 +109,7 @@ impl Endpoint {
             Box::new(session),
         );
         let spi = sa.spi_i;
-        self.sas.insert(spi, sa);
+        self.insert_sa(sa);
         Ok(spi)
     }
 
