@@ -173,13 +173,25 @@ impl Pair {
         a_cfg: EndpointConfig,
         b_cfg: EndpointConfig,
     ) -> Pair {
+        Pair::with_config_at(seed, a_conn, b_conn, a_cfg, b_cfg, 1_790_000_000)
+    }
+
+    /// Like [`Pair::with_config`] with the wall clock starting at `unix` (certificate validity).
+    pub fn with_config_at(
+        seed: u64,
+        a_conn: ConnectionConfig,
+        b_conn: ConnectionConfig,
+        a_cfg: EndpointConfig,
+        b_cfg: EndpointConfig,
+        unix: u64,
+    ) -> Pair {
         let now = Instant::now();
         let mut seeds = ChaCha20Rng::seed_from_u64(seed);
         let mut s1 = [0u8; 32];
         let mut s2 = [0u8; 32];
         seeds.fill_bytes(&mut s1);
         seeds.fill_bytes(&mut s2);
-        let unix = 1_790_000_000;
+
         let mut a = Endpoint::new(a_cfg, s1, now, unix);
         a.set_connections(vec![a_conn]).unwrap();
         let mut b = Endpoint::new(b_cfg, s2, now, unix);
