@@ -14,3 +14,6 @@
 
 pub mod fixtures;
 pub mod seeds;
+
+#[cfg(test)]
+mod corpus_tests;
