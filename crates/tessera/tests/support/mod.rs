@@ -14,6 +14,8 @@
 #![allow(dead_code, unreachable_pub, unused_imports)] // each test binary uses a different subset of the harness
 
 pub mod charon;
+pub mod daemon;
+pub mod interop;
 pub mod netns;
 pub mod pluto;
 pub mod ports;
@@ -24,6 +26,7 @@ use std::io::Write;
 use std::path::Path;
 
 pub use charon::{Charon, ChildSaInfo, Initiate, SaInfo, StrongswanConf};
+pub use daemon::Tessera;
 pub use netns::{Netns, NetnsPair};
 pub use pluto::{Libreswan, Pluto, PlutoConf, PlutoState};
 pub use ports::{PortPair, free_udp_port_pair};
