@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 use crate::control::client::{ClientError, request};
-use crate::control::{Request, Response, SaJson};
+use crate::control::{ListJson, Request, Response, SaJson};
 use crate::driver::Driver;
 use crate::kernel::NoneBackend;
 
@@ -69,13 +69,34 @@ pub enum Command {
         /// Connection name.
         name: String,
     },
-    /// Suspend a connection's session (RFC 5723; not implemented yet).
+    /// Suspend a connection's IKE SA (RFC 5723): it is replaced by a suspended session that
+    /// holds the gateway's ticket (saved to the state directory with `persist = true`).
     Suspend {
         /// Connection name.
         name: String,
     },
-    /// Resume a suspended session (RFC 5723; not implemented yet).
+    /// Resume a suspended session with IKE_SESSION_RESUME; falls back to a full handshake if
+    /// the ticket is refused or expired, and says so.
     Resume {
+        /// Connection name.
+        name: String,
+        /// Seconds to wait until established (0 = return at once).
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+    },
+    /// Rekey a connection's IKE SA (the default) and/or its Child SAs.
+    Rekey {
+        /// Connection name.
+        name: String,
+        /// Rekey the IKE SA.
+        #[arg(long)]
+        ike: bool,
+        /// Rekey the Child SAs.
+        #[arg(long)]
+        child: bool,
+    },
+    /// Ask the gateway for a fresh resumption ticket (RFC 5723 INFORMATIONAL exchange).
+    RequestTicket {
         /// Connection name.
         name: String,
     },
@@ -153,7 +174,22 @@ fn control(socket: &Path, cmd: Command) -> ExitCode {
         Command::Reload => (Request::Reload, quick),
         Command::Dpd { name } => (Request::Dpd { name: name.clone() }, quick),
         Command::Suspend { name } => (Request::Suspend { name: name.clone() }, quick),
-        Command::Resume { name } => (Request::Resume { name: name.clone() }, quick),
+        Command::Resume { name, wait } => (
+            Request::Resume {
+                name: name.clone(),
+                wait: *wait > 0,
+            },
+            slack(*wait),
+        ),
+        Command::Rekey { name, ike, child } => (
+            Request::Rekey {
+                name: name.clone(),
+                ike: *ike,
+                child: *child,
+            },
+            quick,
+        ),
+        Command::RequestTicket { name } => (Request::RequestTicket { name: name.clone() }, quick),
         Command::Daemon { .. } | Command::Demo => unreachable!("handled by main"),
     };
     let resp = match request(socket, &req, timeout) {
@@ -173,15 +209,16 @@ fn control(socket: &Path, cmd: Command) -> ExitCode {
             resp.error.as_deref().unwrap_or("failed")
         ));
     }
+    let list = || ListJson {
+        sas: resp.sas.clone().unwrap_or_default(),
+        suspended: resp.suspended.clone().unwrap_or_default(),
+    };
     match cmd {
-        Command::List { json: true } => {
-            let sas = resp.sas.unwrap_or_default();
-            match serde_json::to_string_pretty(&sas) {
-                Ok(s) => println!("{s}"),
-                Err(e) => return fail(e),
-            }
-        }
-        Command::List { json: false } => print!("{}", format_sas(&resp.sas.unwrap_or_default())),
+        Command::List { json: true } => match serde_json::to_string_pretty(&list()) {
+            Ok(s) => println!("{s}"),
+            Err(e) => return fail(e),
+        },
+        Command::List { json: false } => print!("{}", format_list(&list(), unix_now())),
         _ => print_outcome(&resp),
     }
     ExitCode::SUCCESS
@@ -196,6 +233,8 @@ fn command_name(r: &Request) -> &'static str {
         Request::Dpd { .. } => "dpd",
         Request::Suspend { .. } => "suspend",
         Request::Resume { .. } => "resume",
+        Request::Rekey { .. } => "rekey",
+        Request::RequestTicket { .. } => "request-ticket",
     }
 }
 
@@ -204,12 +243,76 @@ fn print_outcome(r: &Response) {
         println!("{m}");
     }
     if let Some(sas) = &r.sas {
-        print!("{}", format_sas(sas));
+        print!("{}", format_sas(sas, unix_now()));
     }
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `2025-06-01 12:00:00Z` for a Unix time (UTC; no time zone database needed).
+pub fn utc(unix: u64) -> String {
+    // Howard Hinnant's days-to-civil algorithm.
+    let days = (unix / 86_400) as i64;
+    let secs = unix % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
+}
+
+/// `2025-06-01 12:00:00Z (in 7h59m)` / `(expired)`.
+fn when(unix: u64, now: u64) -> String {
+    if unix > now {
+        format!(
+            "{} (in {})",
+            utc(unix),
+            crate::driver::human_secs(unix - now)
+        )
+    } else {
+        format!("{} (expired)", utc(unix))
+    }
+}
+
+/// The human `list`: SAs, then suspended sessions (never tickets or keys).
+pub fn format_list(l: &ListJson, now: u64) -> String {
+    let mut o = format_sas(&l.sas, now);
+    if !l.suspended.is_empty() {
+        o.push_str("Suspended sessions:\n");
+        for s in &l.suspended {
+            let _ = writeln!(
+                o,
+                "  {}: peer {}, '{}' -> '{}'{}",
+                s.connection,
+                s.peer,
+                s.local_id,
+                s.remote_id,
+                if s.persisted { ", persisted" } else { "" }
+            );
+            let _ = writeln!(o, "    suspended at   {}", utc(s.suspended_at));
+            let _ = writeln!(o, "    ticket expires {}", when(s.ticket_expires, now));
+        }
+    }
+    o
+}
+
 /// Human-readable SA listing in the style of `swanctl --list-sas`.
-pub fn format_sas(sas: &[SaJson]) -> String {
+pub fn format_sas(sas: &[SaJson], now: u64) -> String {
     let mut o = String::new();
     for (n, s) in sas.iter().enumerate() {
         let (mi, mr) = if s.initiator { ("*", "") } else { ("", "*") };
@@ -226,10 +329,14 @@ pub fn format_sas(sas: &[SaJson]) -> String {
         let _ = writeln!(o, "  remote '{}' @ {}", s.remote_id, s.remote);
         let _ = writeln!(
             o,
-            "  {}{}",
+            "  {}{}{}",
             s.proposal,
-            if s.nat_detected { ", NAT detected" } else { "" }
+            if s.nat_detected { ", NAT detected" } else { "" },
+            if s.resumed { ", resumed (RFC 5723)" } else { "" }
         );
+        if let Some(t) = s.ticket_expires {
+            let _ = writeln!(o, "  resumption ticket expires {}", when(t, now));
+        }
         for c in &s.children {
             let _ = writeln!(o, "  {}: INSTALLED, {}, ESP:{}", c.name, c.mode, c.proposal);
             let _ = writeln!(o, "    in  {}", c.spi_in);
@@ -313,6 +420,10 @@ async fn run_daemon(cfg: Config) -> Result<(), String> {
             return Err(e.to_string());
         }
     };
+    if let Err(e) = driver.open_state(&cfg) {
+        let _ = std::fs::remove_file(&socket);
+        return Err(e.to_string());
+    }
     driver.set_config(cfg);
     tracing::info!(socket = %socket.display(), "control socket ready");
     let server = tokio::spawn(crate::control::server::serve(listener, handle));

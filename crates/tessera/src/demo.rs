@@ -36,6 +36,9 @@ fn daemon_config() -> DaemonConfig {
         retransmit_timeout: Duration::from_millis(500),
         retransmit_tries: 3,
         log_level: "warn".into(),
+        ticket_key_file: "/nonexistent".into(),
+        ticket_key_rotation: Duration::from_secs(24 * 3600),
+        wireshark_keys: None,
     }
 }
 

@@ -3,9 +3,11 @@
 //! the line of the value it is about.
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use ike_crypto::SecretBytes;
 use ike_crypto::cert::Certificate;
@@ -19,7 +21,7 @@ use toml::Spanned;
 use super::raw::{
     AuthForm, AuthKind, Mode, RawAuth, RawChild, RawConfig, RawConn, RawDaemon, RawPsk,
 };
-use super::{Config, ConfigError, DaemonConfig, proposal};
+use super::{Config, ConfigError, DaemonConfig, SessionPolicy, proposal};
 
 /// Error construction with line numbers for one file.
 struct Ctx<'a> {
@@ -74,11 +76,30 @@ pub(super) fn build(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let cx = Ctx { text, path, base };
     let raw: RawConfig =
         toml::from_str(text).map_err(|e| cx.err(e.span(), e.message().trim_end().to_string()))?;
-    let daemon = daemon(&cx, raw.daemon)?;
+    let daemon = daemon(&cx, &raw.daemon)?;
     let psks = &raw.secrets.psk.0;
     let mut connections = Vec::new();
+    let mut sessions = BTreeMap::new();
     for (name, rc) in &raw.connections.0 {
-        connections.push(connection(&cx, name, rc, psks)?);
+        let conn = connection(&cx, name, rc, psks)?;
+        if let Some(r) = &rc.get_ref().resumption {
+            let p = r.get_ref();
+            if p.auto_resume && !p.persist {
+                return Err(cx.at(
+                    r,
+                    format!("connection {name:?}: auto_resume needs persist = true (only a persisted session exists at start)"),
+                ));
+            }
+            sessions.insert(
+                name.clone(),
+                SessionPolicy {
+                    persist: p.persist,
+                    auto_resume: p.auto_resume,
+                },
+            );
+        }
+        check_rotation(&cx, &daemon, &raw.daemon, &conn, rc)?;
+        connections.push(conn);
     }
     // A secret named after nothing is almost always a typo in a connection name.
     for (name, p) in psks {
@@ -96,10 +117,52 @@ pub(super) fn build(text: &str, path: &Path) -> Result<Config, ConfigError> {
         path: path.to_path_buf(),
         daemon,
         connections,
+        sessions,
     })
 }
 
-fn daemon(cx: &Ctx<'_>, d: RawDaemon) -> Result<DaemonConfig, ConfigError> {
+/// A ticket must not outlive the key that sealed it (RFC 5723 §6.2): the key rotates at most
+/// once per ticket lifetime, so that the previous generation still opens every live ticket.
+fn check_rotation(
+    cx: &Ctx<'_>,
+    daemon: &DaemonConfig,
+    raw: &RawDaemon,
+    conn: &ConnectionConfig,
+    rc: &Spanned<RawConn>,
+) -> Result<(), ConfigError> {
+    let r = &conn.resumption;
+    if !r.issue_tickets || daemon.ticket_key_rotation >= r.ticket_lifetime {
+        return Ok(());
+    }
+    let message = format!(
+        "[daemon] ticket_key_rotation ({}) is shorter than the ticket_lifetime of connection {:?} ({}): \
+         a ticket would outlive its key; raise ticket_key_rotation or lower ticket_lifetime",
+        human(daemon.ticket_key_rotation),
+        conn.name,
+        human(r.ticket_lifetime)
+    );
+    Err(match &raw.ticket_key_rotation {
+        Some(s) => cx.at(s, message),
+        None => match &rc.get_ref().resumption {
+            Some(res) => cx.at(res, message),
+            None => cx.at(rc, message),
+        },
+    })
+}
+
+/// `30h`, `90m`, `45s` for error messages.
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    if s != 0 && s % 3600 == 0 {
+        format!("{}h", s / 3600)
+    } else if s != 0 && s % 60 == 0 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+fn daemon(cx: &Ctx<'_>, d: &RawDaemon) -> Result<DaemonConfig, ConfigError> {
     if d.listen.is_empty() {
         return Err(cx.err(None, "[daemon] listen must name at least one address"));
     }
@@ -119,8 +182,20 @@ fn daemon(cx: &Ctx<'_>, d: RawDaemon) -> Result<DaemonConfig, ConfigError> {
         Some(f) => cx.resolve(f.get_ref()),
         None => state_dir.join("tessera.log"),
     };
+    let ticket_key_file = match &d.ticket_key_file {
+        Some(f) => cx.resolve(f.get_ref()),
+        None => state_dir.join("ticket-keys"),
+    };
+    let ticket_key_rotation = match &d.ticket_key_rotation {
+        Some(r) if r.get_ref().0 < Duration::from_secs(1) => {
+            return Err(cx.at(r, "[daemon] ticket_key_rotation must be at least 1s"));
+        }
+        Some(r) => r.get_ref().0,
+        None => Duration::from_secs(24 * 3600),
+    };
+    let wireshark_keys = d.wireshark_keys.as_ref().map(|f| cx.resolve(f.get_ref()));
     Ok(DaemonConfig {
-        listen: d.listen,
+        listen: d.listen.clone(),
         port: d.port,
         natt_port: d.natt_port,
         remote_natt_port: d.remote_natt_port,
@@ -131,7 +206,10 @@ fn daemon(cx: &Ctx<'_>, d: RawDaemon) -> Result<DaemonConfig, ConfigError> {
         half_open_limit: d.half_open_limit,
         retransmit_timeout: d.retransmit_timeout.0,
         retransmit_tries: d.retransmit_tries,
-        log_level: d.log_level.into_inner(),
+        log_level: d.log_level.clone().into_inner(),
+        ticket_key_file,
+        ticket_key_rotation,
+        wireshark_keys,
     })
 }
 
@@ -216,7 +294,7 @@ fn connection(
     for (cname, ch) in &c.children.0 {
         children.push(child(cx, name, cname, ch)?);
     }
-    let resumption = match &c.resumption {
+    let resumption = match c.resumption.as_ref().map(Spanned::get_ref) {
         None => ResumptionConfig::default(),
         Some(r) => ResumptionConfig {
             request_tickets: r.request_tickets,

@@ -13,6 +13,7 @@ mod raw;
 mod tests;
 mod value;
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -65,6 +66,14 @@ pub struct DaemonConfig {
     pub retransmit_tries: u32,
     /// `tracing` filter directive (`info`, `debug`, `tessera=debug,ike_proto=info`, ...).
     pub log_level: String,
+    /// The gateway's RFC 5723 ticket key ring (default `<state_dir>/ticket-keys`). Daemons that
+    /// share this file resume each other's clients.
+    pub ticket_key_file: PathBuf,
+    /// How often the ticket key rotates (default 24 h; at least every ticket lifetime).
+    pub ticket_key_rotation: Duration,
+    /// Debugging aid: append every IKE SA's keys to this file as Wireshark
+    /// `ikev2_decryption_table` lines. Off (`None`) by default.
+    pub wireshark_keys: Option<PathBuf>,
 }
 
 impl DaemonConfig {
@@ -78,9 +87,21 @@ impl DaemonConfig {
             half_open_limit: self.half_open_limit,
             retransmit_timeout: self.retransmit_timeout,
             retransmit_tries: self.retransmit_tries,
+            export_keys: self.wireshark_keys.is_some(),
             ..EndpointConfig::default()
         }
     }
+}
+
+/// What the daemon does with a connection's suspended session
+/// (`persist` and `auto_resume` in `[connections.NAME.resumption]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SessionPolicy {
+    /// Keep the suspended session in `<state_dir>/sessions/NAME.session` so it survives a
+    /// restart of the daemon.
+    pub persist: bool,
+    /// Resume the persisted session when the daemon starts.
+    pub auto_resume: bool,
 }
 
 /// A loaded configuration.
@@ -92,6 +113,16 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// Connections, in file order, ready for [`ike_proto::Endpoint::set_connections`].
     pub connections: Vec<ConnectionConfig>,
+    /// Session policies by connection name (connections without one have the default: memory
+    /// only, no automatic resume).
+    pub sessions: BTreeMap<String, SessionPolicy>,
+}
+
+impl Config {
+    /// The session policy of connection `name`.
+    pub fn session_policy(&self, name: &str) -> SessionPolicy {
+        self.sessions.get(name).copied().unwrap_or_default()
+    }
 }
 
 impl Config {

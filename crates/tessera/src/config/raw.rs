@@ -92,6 +92,12 @@ pub(super) struct RawDaemon {
     pub retransmit_tries: u32,
     #[serde(default = "default_log_level")]
     pub log_level: Spanned<String>,
+    #[serde(default)]
+    pub ticket_key_file: Option<Spanned<String>>,
+    #[serde(default)]
+    pub ticket_key_rotation: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub wireshark_keys: Option<Spanned<String>>,
 }
 
 impl Default for RawDaemon {
@@ -109,6 +115,9 @@ impl Default for RawDaemon {
             retransmit_timeout: default_retransmit_timeout(),
             retransmit_tries: d5(),
             log_level: default_log_level(),
+            ticket_key_file: None,
+            ticket_key_rotation: None,
+            wireshark_keys: None,
         }
     }
 }
@@ -134,7 +143,7 @@ pub(super) struct RawConn {
     #[serde(default)]
     pub children: OrderedMap<Spanned<RawChild>>,
     #[serde(default)]
-    pub resumption: Option<RawResumption>,
+    pub resumption: Option<Spanned<RawResumption>>,
 }
 
 /// Authentication method keyword.
@@ -199,6 +208,10 @@ pub(super) struct RawResumption {
     pub ticket_lifetime: Dur,
     #[serde(default)]
     pub auth_form: AuthForm,
+    #[serde(default)]
+    pub persist: bool,
+    #[serde(default)]
+    pub auto_resume: bool,
 }
 
 /// What the AUTH of a resumed IKE_AUTH covers: the RFC's form, or libreswan 5.2's.

@@ -6,4 +6,4 @@ pub mod client;
 pub mod proto;
 pub mod server;
 
-pub use proto::{ChildJson, Request, Response, SaJson};
+pub use proto::{ChildJson, ListJson, Request, Response, SaJson, SuspendedJson};

@@ -2,6 +2,7 @@
 //! `{"command":"initiate","name":"home","wait":true}`, `{"command":"list"}`, ...
 //! Responses always carry `ok`, plus `error`, `message` or `sas`.
 
+use ike_proto::suspend::SuspendedSession;
 use ike_proto::{ChildInfo, ChildMode, SaInfo};
 use serde::{Deserialize, Serialize};
 
@@ -34,13 +35,35 @@ pub enum Request {
         /// Connection name.
         name: String,
     },
-    /// Suspend connection `name` (RFC 5723 client side; not implemented yet).
+    /// Suspend connection `name` (RFC 5723 client side): its IKE SA is replaced by a suspended
+    /// session holding the ticket (persisted if the connection says `persist = true`).
     Suspend {
         /// Connection name.
         name: String,
     },
-    /// Resume connection `name` from its suspended session (not implemented yet).
+    /// Resume connection `name` from its suspended session (IKE_SESSION_RESUME, or a full
+    /// handshake if the ticket is refused or expired); with `wait`, answer once established.
     Resume {
+        /// Connection name.
+        name: String,
+        /// Answer only once the outcome is known.
+        #[serde(default)]
+        wait: bool,
+    },
+    /// Rekey connection `name`: its IKE SA (`ike`), its Child SAs (`child`); neither = IKE SA.
+    Rekey {
+        /// Connection name.
+        name: String,
+        /// Rekey the IKE SA.
+        #[serde(default)]
+        ike: bool,
+        /// Rekey the Child SAs.
+        #[serde(default)]
+        child: bool,
+    },
+    /// Ask the gateway for a fresh resumption ticket on connection `name` (INFORMATIONAL).
+    #[serde(rename = "request-ticket")]
+    RequestTicket {
         /// Connection name.
         name: String,
     },
@@ -57,9 +80,19 @@ pub struct Response {
     /// Human-readable outcome.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// SAs (for `list`, and the new SA after a waited `initiate`).
+    /// SAs (for `list`, and the new SA after a waited `initiate` or `resume`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sas: Option<Vec<SaJson>>,
+    /// Suspended sessions (for `list`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<Vec<SuspendedJson>>,
+    /// After `resume`: true if resumed with the ticket, false if it fell back to a full
+    /// handshake (then `fallback_reason` says why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<bool>,
+    /// Why a resume fell back to a full handshake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_reason: Option<String>,
 }
 
 impl Response {
@@ -107,8 +140,43 @@ pub struct SaJson {
     pub proposal: String,
     /// Whether a NAT was detected.
     pub nat_detected: bool,
+    /// Created by RFC 5723 session resumption rather than a full handshake.
+    #[serde(default)]
+    pub resumed: bool,
+    /// Expiry (Unix seconds) of the resumption ticket held for this SA (client side), if any.
+    #[serde(default)]
+    pub ticket_expires: Option<u64>,
     /// Child SAs.
     pub children: Vec<ChildJson>,
+}
+
+/// A suspended session as reported over the control socket: never the ticket or keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuspendedJson {
+    /// Connection name.
+    pub connection: String,
+    /// The gateway's address and port.
+    pub peer: String,
+    /// Our identity in the suspended SA.
+    pub local_id: String,
+    /// The gateway's identity.
+    pub remote_id: String,
+    /// When the ticket expires (Unix seconds).
+    pub ticket_expires: u64,
+    /// When the SA was suspended (Unix seconds).
+    pub suspended_at: u64,
+    /// Whether it is persisted in the state directory.
+    pub persisted: bool,
+}
+
+/// The JSON printed by `tessera list --json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListJson {
+    /// IKE SAs and their children.
+    pub sas: Vec<SaJson>,
+    /// Suspended sessions.
+    #[serde(default)]
+    pub suspended: Vec<SuspendedJson>,
 }
 
 /// A Child SA as reported over the control socket.
@@ -149,7 +217,24 @@ impl From<&SaInfo> for SaJson {
             remote_id: s.remote_id.clone(),
             proposal: s.proposal.clone(),
             nat_detected: s.nat_detected,
+            resumed: s.resumed,
+            ticket_expires: s.ticket_expires,
             children: s.children.iter().map(ChildJson::from).collect(),
+        }
+    }
+}
+
+impl SuspendedJson {
+    /// The listing form of `s`; `persisted` says whether its file exists.
+    pub fn new(s: &SuspendedSession, persisted: bool) -> SuspendedJson {
+        SuspendedJson {
+            connection: s.connection.clone(),
+            peer: s.peer.to_string(),
+            local_id: s.id_i.display(),
+            remote_id: s.id_r.display(),
+            ticket_expires: s.expires_at,
+            suspended_at: s.suspended_at,
+            persisted,
         }
     }
 }
@@ -199,6 +284,32 @@ mod tests {
             r#"{"command":"terminate","name":"x","wait":true}"#
         );
         assert!(serde_json::from_str::<Request>(r#"{"command":"explode"}"#).is_err());
+        let r: Request =
+            serde_json::from_str(r#"{"command":"request-ticket","name":"home"}"#).unwrap();
+        assert_eq!(
+            r,
+            Request::RequestTicket {
+                name: "home".into()
+            }
+        );
+        let r: Request = serde_json::from_str(r#"{"command":"rekey","name":"h","child":true}"#)
+            .unwrap();
+        assert_eq!(
+            r,
+            Request::Rekey {
+                name: "h".into(),
+                ike: false,
+                child: true
+            }
+        );
+        assert_eq!(
+            serde_json::to_string(&Request::Resume {
+                name: "h".into(),
+                wait: true
+            })
+            .unwrap(),
+            r#"{"command":"resume","name":"h","wait":true}"#
+        );
         assert!(serde_json::from_str::<Request>(r#"{"command":"initiate"}"#).is_err());
     }
 

@@ -2,9 +2,16 @@
 //! every listen address), timers, control commands, and the mapping of engine events to logs,
 //! the kernel backend and waiting control clients.
 //!
+//! Submodules: [`events`] (engine events), [`commands`] (control requests) and [`resume`]
+//! (RFC 5723: ticket key file, suspended sessions, resume outcomes, key log).
+//!
 //! One task owns the engine. Socket readers are separate tasks that only copy datagrams into a
 //! channel, so sharding by SPI later means routing that channel by the header's SPI to several
 //! engine tasks; nothing else here assumes a single engine.
+
+mod commands;
+mod events;
+mod resume;
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
@@ -13,6 +20,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ike_proto::{ConnectionConfig, Endpoint, Event};
+
+pub(crate) use resume::human_secs;
+pub use resume::StateError;
 use rand_core::{OsRng, RngCore};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
@@ -94,9 +104,6 @@ enum Waiter {
     },
 }
 
-/// Above this many SAs, events are logged with the local SPI only (see `Driver::sa_json`).
-const LIST_ON_EVENT_LIMIT: usize = 256;
-
 /// Cap on cached routes (local source address per remote address) for wildcard sockets.
 const MAX_ROUTES: usize = 4096;
 
@@ -113,6 +120,10 @@ pub struct Driver {
     routes: HashMap<IpAddr, IpAddr>,
     tap: Option<Tap>,
     config: Option<Config>,
+    /// Files for ticket keys, suspended sessions and the key log (none for the demo).
+    state: resume::StateFiles,
+    /// `resume` commands (and automatic resumes at start) whose outcome is not known yet.
+    attempts: Vec<resume::Attempt>,
 }
 
 impl Drop for Driver {
@@ -123,7 +134,7 @@ impl Drop for Driver {
     }
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -198,6 +209,8 @@ impl Driver {
             routes: HashMap::new(),
             tap: None,
             config: None,
+            state: resume::StateFiles::default(),
+            attempts: Vec::new(),
         };
         Ok((driver, DriverHandle { tx: cmd_tx }))
     }
@@ -224,6 +237,8 @@ impl Driver {
 
     /// Run until every [`DriverHandle`] is dropped.
     pub async fn run(mut self) {
+        // Work queued before the loop (automatic resumes at start) goes out now.
+        self.flush().await;
         loop {
             let deadline = self.ep.poll_timeout();
             // The sleep future is built even when the branch is disabled.
@@ -312,235 +327,6 @@ impl Driver {
         }
     }
 
-    fn sa_json(&self, local_spi: [u8; 8]) -> Option<SaJson> {
-        // `list` snapshots every SA; fine for a log line at small scale, too slow per event
-        // with many thousands. TODO: a per-SPI lookup in the engine.
-        if self.ep.sa_count() > LIST_ON_EVENT_LIMIT
-            && !self
-                .waiters
-                .iter()
-                .any(|w| matches!(w, Waiter::Initiate { spi, .. } if *spi == local_spi))
-        {
-            return None;
-        }
-        self.ep
-            .list()
-            .iter()
-            .find(|s| local_spi == if s.initiator { s.spi_i } else { s.spi_r })
-            .map(SaJson::from)
-    }
-
-    fn event(&mut self, ev: Event) {
-        match ev {
-            Event::Established {
-                connection,
-                local_spi,
-            } => {
-                let sa = self.sa_json(local_spi);
-                match &sa {
-                    Some(s) => tracing::info!(
-                        connection,
-                        spi_i = s.spi_i,
-                        spi_r = s.spi_r,
-                        remote = s.remote,
-                        remote_id = s.remote_id,
-                        proposal = s.proposal,
-                        "IKE SA established"
-                    ),
-                    None => {
-                        tracing::info!(connection, spi = spi_hex(&local_spi), "IKE SA established")
-                    }
-                }
-                self.resolve_initiate(local_spi, || Response {
-                    ok: true,
-                    message: Some(format!("IKE SA {connection} established")),
-                    sas: sa.clone().map(|s| vec![s]),
-                    error: None,
-                });
-            }
-            Event::ChildUp {
-                connection,
-                child,
-                spi_in,
-                spi_out,
-                encr,
-                integ,
-                keys,
-                initiator,
-                mode,
-                ..
-            } => {
-                tracing::info!(
-                    connection,
-                    child,
-                    spi_in = format_args!("{spi_in:08x}"),
-                    spi_out = format_args!("{spi_out:08x}"),
-                    encr = ?encr,
-                    integ = ?integ,
-                    mode = ?mode,
-                    "CHILD SA up"
-                );
-                let sa = ChildSa {
-                    connection,
-                    child,
-                    spi_in,
-                    spi_out,
-                    encr,
-                    integ,
-                    mode,
-                    keys,
-                    initiator,
-                };
-                if let Err(e) = self.backend.install(sa) {
-                    tracing::warn!(spi_in = format_args!("{spi_in:08x}"), error = %e, backend = self.backend.name(), "CHILD SA install failed");
-                }
-            }
-            Event::ChildDown { connection, spi_in } => {
-                tracing::info!(
-                    connection,
-                    spi_in = format_args!("{spi_in:08x}"),
-                    "CHILD SA down"
-                );
-                if let Err(e) = self.backend.remove(spi_in) {
-                    tracing::debug!(error = %e, "CHILD SA removal");
-                }
-            }
-            Event::Closed {
-                connection,
-                local_spi,
-                reason,
-            } => {
-                tracing::info!(connection, spi = spi_hex(&local_spi), %reason, "IKE SA closed");
-                self.resolve_initiate(local_spi, || {
-                    Response::error(format!("IKE SA {connection} failed: {reason}"))
-                });
-                self.resolve_terminate(local_spi);
-            }
-            // Later engine events (tickets, suspension) are handled as they land.
-            _ => tracing::debug!("unhandled engine event"),
-        }
-    }
-
-    fn resolve_initiate(&mut self, spi: [u8; 8], resp: impl FnOnce() -> Response) {
-        if let Some(i) = self
-            .waiters
-            .iter()
-            .position(|w| matches!(w, Waiter::Initiate { spi: s, .. } if *s == spi))
-        {
-            if let Waiter::Initiate { tx, .. } = self.waiters.swap_remove(i) {
-                let _ = tx.send(resp());
-            }
-        }
-    }
-
-    fn resolve_terminate(&mut self, spi: [u8; 8]) {
-        let mut i = 0;
-        while i < self.waiters.len() {
-            let done = match &mut self.waiters[i] {
-                Waiter::Terminate { spis, .. } => {
-                    spis.remove(&spi);
-                    spis.is_empty()
-                }
-                Waiter::Initiate { .. } => false,
-            };
-            if done {
-                if let Waiter::Terminate { name, tx, .. } = self.waiters.swap_remove(i) {
-                    let _ = tx.send(Response::ok(format!("IKE SA {name} closed")));
-                }
-            } else {
-                i += 1;
-            }
-        }
-    }
-
-    fn command(&mut self, req: Request, tx: oneshot::Sender<Response>) {
-        // Waiters whose client went away are dropped here rather than on every event.
-        self.waiters.retain(|w| match w {
-            Waiter::Initiate { tx, .. } | Waiter::Terminate { tx, .. } => !tx.is_closed(),
-        });
-        let now = Instant::now();
-        let resp = match req {
-            Request::Initiate { name, wait } => match self.ep.initiate(now, &name) {
-                Ok(spi) => {
-                    tracing::info!(connection = name, spi = spi_hex(&spi), "initiating");
-                    if wait {
-                        self.waiters.push(Waiter::Initiate { spi, tx });
-                        return;
-                    }
-                    Response::ok(format!("initiating {name} (spi {})", spi_hex(&spi)))
-                }
-                Err(e) => Response::error(e.to_string()),
-            },
-            Request::Terminate { name, wait } => {
-                let spis: HashSet<[u8; 8]> = self
-                    .ep
-                    .list()
-                    .iter()
-                    .filter(|s| s.connection == name)
-                    .map(|s| if s.initiator { s.spi_i } else { s.spi_r })
-                    .collect();
-                match self.ep.terminate(now, &name) {
-                    Ok(n) => {
-                        tracing::info!(connection = name, sas = n, "terminating");
-                        if wait && !spis.is_empty() {
-                            self.waiters.push(Waiter::Terminate { name, spis, tx });
-                            return;
-                        }
-                        Response::ok(format!("terminating {n} IKE SA(s) of {name}"))
-                    }
-                    Err(e) => Response::error(e.to_string()),
-                }
-            }
-            Request::List => Response {
-                ok: true,
-                sas: Some(self.ep.list().iter().map(SaJson::from).collect()),
-                ..Response::default()
-            },
-            Request::Reload => self.reload(),
-            Request::Dpd { name } => match self.ep.dpd(now, &name) {
-                Ok(n) => Response::ok(format!("liveness check sent on {n} IKE SA(s) of {name}")),
-                Err(e) => Response::error(e.to_string()),
-            },
-            Request::Suspend { .. } | Request::Resume { .. } => {
-                Response::error("suspend/resume is not implemented yet")
-            }
-        };
-        let _ = tx.send(resp);
-    }
-
-    fn reload(&mut self) -> Response {
-        let Some(old) = &self.config else {
-            return Response::error("no configuration file to reload");
-        };
-        let path: PathBuf = old.path.clone();
-        let mut new = match Config::load(&path) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "reload failed; keeping the running configuration");
-                return Response::error(format!("reload failed, configuration unchanged: {e}"));
-            }
-        };
-        if let Err(e) = self.ep.set_connections(new.connections.clone()) {
-            tracing::warn!(error = %e, "reload failed; keeping the running configuration");
-            return Response::error(format!("reload failed, configuration unchanged: {e}"));
-        }
-        let mut msg = format!(
-            "reloaded {}: {} connection(s)",
-            path.display(),
-            new.connections.len()
-        );
-        if new.daemon != old.daemon {
-            msg.push_str("; [daemon] changes take effect after a restart");
-            // Keep describing the sockets and settings actually in use.
-            new.daemon = old.daemon.clone();
-        }
-        tracing::info!(
-            connections = new.connections.len(),
-            "configuration reloaded"
-        );
-        self.config = Some(new);
-        Response::ok(msg)
-    }
 }
 
 /// One debug line per IKE datagram: header fields only, never payload bytes.
