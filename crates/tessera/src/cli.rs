@@ -332,7 +332,11 @@ pub fn format_sas(sas: &[SaJson], now: u64) -> String {
             "  {}{}{}",
             s.proposal,
             if s.nat_detected { ", NAT detected" } else { "" },
-            if s.resumed { ", resumed (RFC 5723)" } else { "" }
+            if s.resumed {
+                ", resumed (RFC 5723)"
+            } else {
+                ""
+            }
         );
         if let Some(t) = s.ticket_expires {
             let _ = writeln!(o, "  resumption ticket expires {}", when(t, now));

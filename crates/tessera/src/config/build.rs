@@ -2,8 +2,8 @@
 //! and key files, local address resolution, and the engine's own validation — each error with
 //! the line of the value it is about.
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
 use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

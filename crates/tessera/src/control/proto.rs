@@ -292,8 +292,8 @@ mod tests {
                 name: "home".into()
             }
         );
-        let r: Request = serde_json::from_str(r#"{"command":"rekey","name":"h","child":true}"#)
-            .unwrap();
+        let r: Request =
+            serde_json::from_str(r#"{"command":"rekey","name":"h","child":true}"#).unwrap();
         assert_eq!(
             r,
             Request::Rekey {

@@ -21,9 +21,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ike_proto::{ConnectionConfig, Endpoint, Event};
 
-pub(crate) use resume::human_secs;
-pub use resume::StateError;
 use rand_core::{OsRng, RngCore};
+pub use resume::StateError;
+pub(crate) use resume::human_secs;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -326,7 +326,6 @@ impl Driver {
             self.event(ev);
         }
     }
-
 }
 
 /// One debug line per IKE datagram: header fields only, never payload bytes.

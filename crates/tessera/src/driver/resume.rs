@@ -151,7 +151,10 @@ impl Driver {
         }
         self.state.sessions = Some(store);
         for name in auto {
-            tracing::info!(connection = name, "resuming persisted session (auto_resume)");
+            tracing::info!(
+                connection = name,
+                "resuming persisted session (auto_resume)"
+            );
             self.start_resume(Instant::now(), &name, None);
         }
         Ok(())
@@ -280,11 +283,7 @@ impl Driver {
             }
         };
         let unix = unix_now();
-        let Some(session) = self
-            .ep
-            .suspended_sessions()
-            .find(|s| s.connection == name)
-        else {
+        let Some(session) = self.ep.suspended_sessions().find(|s| s.connection == name) else {
             let e = match self.ep.connections().iter().any(|c| c.name == name) {
                 true => CommandError::NotSuspended(name.into()),
                 false => CommandError::UnknownConnection(name.into()),
@@ -366,11 +365,7 @@ impl Driver {
         local_spi: [u8; 8],
         sa: Option<SaJson>,
     ) {
-        if let Some(i) = self
-            .attempts
-            .iter()
-            .position(|a| a.spi == Some(local_spi))
-        {
+        if let Some(i) = self.attempts.iter().position(|a| a.spi == Some(local_spi)) {
             let a = self.attempts.swap_remove(i);
             let ms = a.started.elapsed().as_secs_f64() * 1000.0;
             let (message, resumed) = match &a.fallback {
@@ -414,11 +409,7 @@ impl Driver {
     /// Event::Closed: a resume that failed, or whose ticket was refused (the engine then starts
     /// a full handshake by itself, which the attempt follows).
     pub(super) fn resume_closed(&mut self, connection: &str, local_spi: [u8; 8], reason: &SaError) {
-        let Some(i) = self
-            .attempts
-            .iter()
-            .position(|a| a.spi == Some(local_spi))
-        else {
+        let Some(i) = self.attempts.iter().position(|a| a.spi == Some(local_spi)) else {
             return;
         };
         let refused = *reason == SaError::Protocol(PeerMisbehaved::TicketRefused);
@@ -445,7 +436,11 @@ impl Driver {
             a.fallback = Some(why.clone());
             match new {
                 Some(spi) => {
-                    tracing::info!(connection, spi = spi_hex(&spi), "resume fell back to a full handshake: {why}");
+                    tracing::info!(
+                        connection,
+                        spi = spi_hex(&spi),
+                        "resume fell back to a full handshake: {why}"
+                    );
                     a.spi = Some(spi);
                 }
                 None => {
@@ -466,7 +461,12 @@ impl Driver {
             (None, Some(saved)) if *reason == SaError::Timeout => {
                 // Never answered: the ticket was not used, so the session stays resumable.
                 let kept = match SuspendedSession::decode(saved.expose()) {
-                    Ok(s) if !self.ep.suspended_sessions().any(|x| x.connection == connection) => {
+                    Ok(s)
+                        if !self
+                            .ep
+                            .suspended_sessions()
+                            .any(|x| x.connection == connection) =>
+                    {
                         self.ep.insert_suspended(s);
                         true
                     }

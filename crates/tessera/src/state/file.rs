@@ -302,11 +302,17 @@ mod tests {
                 "{loose:o}: {e}"
             );
             let msg = e.to_string();
-            assert!(msg.contains(&format!("{loose:04o}")) && msg.contains("chmod 600"), "{msg}");
+            assert!(
+                msg.contains(&format!("{loose:04o}")) && msg.contains("chmod 600"),
+                "{msg}"
+            );
         }
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
         let e = read_private(&p, 5).unwrap_err();
-        assert!(matches!(e, PrivateFileError::TooLarge { len: 6, max: 5, .. }), "{e}");
+        assert!(
+            matches!(e, PrivateFileError::TooLarge { len: 6, max: 5, .. }),
+            "{e}"
+        );
 
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&p, &link).unwrap();

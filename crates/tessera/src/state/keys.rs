@@ -202,7 +202,13 @@ mod tests {
         write_atomic(kf.path(), &bad).unwrap();
         let e = kf.load_or_create(T0, 3600, &mut OsRng).unwrap_err();
         assert!(
-            matches!(e, KeyFileError::Corrupt { source: TicketError::Corrupt, .. }),
+            matches!(
+                e,
+                KeyFileError::Corrupt {
+                    source: TicketError::Corrupt,
+                    ..
+                }
+            ),
             "{e}"
         );
         assert!(e.to_string().contains("refusing to start"), "{e}");
@@ -215,7 +221,10 @@ mod tests {
         write_atomic(kf.path(), &good).unwrap();
         std::fs::set_permissions(kf.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
         let e = kf.load_or_create(T0, 3600, &mut OsRng).unwrap_err();
-        assert!(matches!(e, KeyFileError::Private(PrivateFileError::Mode { .. })), "{e}");
+        assert!(
+            matches!(e, KeyFileError::Private(PrivateFileError::Mode { .. })),
+            "{e}"
+        );
     }
 
     #[test]
@@ -227,16 +236,25 @@ mod tests {
         assert!(a.maybe_rotate(T0 + 100, &mut OsRng));
         assert!(b.maybe_rotate(T0 + 100, &mut OsRng));
         assert_ne!(a.current_key_id(), b.current_key_id());
-        assert!(matches!(kf.store_rotated(&a).unwrap(), RotationOutcome::Written));
+        assert!(matches!(
+            kf.store_rotated(&a).unwrap(),
+            RotationOutcome::Written
+        ));
         match kf.store_rotated(&b).unwrap() {
             RotationOutcome::Adopt(r) => assert_eq!(r.current_key_id(), a.current_key_id()),
             RotationOutcome::Written => panic!("b overwrote a's rotation"),
         }
         // Writing the same ring again is a no-op success.
-        assert!(matches!(kf.store_rotated(&a).unwrap(), RotationOutcome::Written));
+        assert!(matches!(
+            kf.store_rotated(&a).unwrap(),
+            RotationOutcome::Written
+        ));
         // A newer rotation replaces an older file.
         assert!(a.maybe_rotate(T0 + 200, &mut OsRng));
-        assert!(matches!(kf.store_rotated(&a).unwrap(), RotationOutcome::Written));
+        assert!(matches!(
+            kf.store_rotated(&a).unwrap(),
+            RotationOutcome::Written
+        ));
         let (on_disk, _) = kf.load_or_create(T0, 100, &mut OsRng).unwrap();
         assert_eq!(on_disk.current_key_id(), a.current_key_id());
     }

@@ -245,7 +245,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SessionStore::open(dir.path()).unwrap();
         for n in ["trunc", "flip", "loose", "old", "good", "moved"] {
-            store.save(&session(n, if n == "old" { NOW } else { NOW + 60 })).unwrap();
+            store
+                .save(&session(n, if n == "old" { NOW } else { NOW + 60 }))
+                .unwrap();
         }
         let good = std::fs::read(store.path_for("trunc")).unwrap();
         write_atomic(&store.path_for("trunc"), &good[..good.len() / 2]).unwrap();
