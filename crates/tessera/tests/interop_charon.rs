@@ -73,6 +73,50 @@ fn loopback(name: &str, mut side: Side) -> Pair {
     }
 }
 
+/// Starts Tessera in namespace `a` (198.18.0.1, ports 500/4500) and charon in namespace `b`
+/// (198.18.0.2, 500/4500) with `kernel-libipsec`, so charon can install Child SAs in user
+/// space. libipsec makes charon fake a NAT to force UDP encapsulation, so both ends move to
+/// port 4500. The child is `198.19.1.1/32 === 198.19.2.1/32` (the namespaces' inner addresses).
+fn netns_libipsec(name: &str, mut side: Side) -> Pair {
+    let ns = Netns::pair().expect("namespaces");
+    side.tessera_addr = ns.a.addr().to_string();
+    side.peer_addr = ns.b.addr().to_string();
+    for c in &mut side.children {
+        c.tessera_ts = format!("{}/32", ns.a.inner_addr());
+        c.peer_ts = format!("{}/32", ns.b.inner_addr());
+    }
+    let std_ports = PortPair {
+        ike: 500,
+        natt: 4500,
+    };
+    let tessera = Tessera::start(
+        name,
+        Some(&ns.a),
+        &format!(
+            "{}{}",
+            daemon_section(&side.tessera_addr, None, 4500),
+            side.tessera_conf()
+        ),
+    )
+    .expect("tessera starts");
+    let mut conf = StrongswanConf::default_ports();
+    // before kernel-netlink: the first loaded kernel interface gets the IPsec SAs
+    conf.load =
+        StrongswanConf::DEFAULT_PLUGINS.replace("kernel-netlink", "kernel-libipsec kernel-netlink");
+    let charon =
+        Charon::start_in(&ns.b, name, &conf.render(), &side.swanctl_conf()).expect("charon starts");
+    side.install_charon_creds(charon.dir())
+        .expect("credentials");
+    charon.load_conn().expect("charon loads the connection");
+    Pair {
+        side,
+        charon,
+        tessera,
+        charon_ports: std_ports,
+        tessera_ports: std_ports,
+    }
+}
+
 impl Pair {
     /// Tessera initiates and waits for the outcome; the daemon must report success.
     fn tessera_initiates(&self) -> String {
@@ -255,4 +299,316 @@ fn charon_to_tessera_ecdsa_x25519_aes256gcm_mobike_no() {
 #[test]
 fn charon_to_tessera_ecdsa_ecp256_aes128_sha256_mobike_float() {
     charon_to_tessera("c2t-ec-cbc", Auth::Ecdsa, ECP256_CBC, true);
+}
+
+/// Both ends list exactly one established IKE SA with these SPIs.
+fn assert_spis(p: &Pair, spis: (&str, &str)) -> (SaInfo, SaJson) {
+    let (c, t) = p.established();
+    assert_eq!((c.spi_i.as_str(), c.spi_r.as_str()), spis, "{c:#?}");
+    assert_eq!((t.spi_i.as_str(), t.spi_r.as_str()), spis, "{t:#?}");
+    (c, t)
+}
+
+/// Waits until both ends list exactly one established IKE SA whose SPIs differ from `old`
+/// (the rekeyed SA replaced it); returns the new SA from both ends.
+fn wait_new_ike_sa(p: &Pair, old: (&str, &str)) -> (SaInfo, SaJson) {
+    let c = wait_until("charon: one IKE SA with new SPIs", T, || {
+        let sas = p.charon.list_sas()?;
+        Ok((sas.len() == 1
+            && sas[0].is_established()
+            && (sas[0].spi_i.as_str(), sas[0].spi_r.as_str()) != old)
+            .then(|| sas[0].clone()))
+    })
+    .unwrap_or_else(|e| {
+        panic!(
+            "{e}: {:#?}\n--- charon log\n{}",
+            p.charon.list_sas(),
+            p.charon.log()
+        )
+    });
+    let t = p
+        .tessera
+        .wait_sas("one IKE SA with new SPIs", T, |s| {
+            s.len() == 1
+                && s[0].state == "ESTABLISHED"
+                && (s[0].spi_i.as_str(), s[0].spi_r.as_str()) != old
+        })
+        .unwrap_or_else(|e| panic!("{e}: {:#?}", p.tessera.sas()))
+        .remove(0);
+    (c, t)
+}
+
+/// Deleting the IKE SA on the Tessera side (`tessera terminate`) removes it on both ends.
+#[test]
+fn delete_from_tessera_removes_sa_on_both_ends() {
+    if !require_peer(Peer::Charon) {
+        return;
+    }
+    let name = "del-t";
+    let p = loopback(name, Side::new(name, true, Auth::Psk, X25519_GCM));
+    p.tessera_initiates();
+    let (c, t) = p.established();
+    assert_same_ike_sa(&c, &t, X25519_GCM.listed, true);
+    let out = p.tessera.cli_ok(&["terminate", name]).unwrap();
+    assert!(out.contains("closed"), "{out}");
+    p.wait_gone("after tessera terminate");
+    p.charon
+        .wait_for_log("received DELETE for IKE_SA", T)
+        .unwrap();
+}
+
+/// Deleting the IKE SA on charon's side (`swanctl --terminate --ike`) removes it on both ends.
+#[test]
+fn delete_from_charon_removes_sa_on_both_ends() {
+    if !require_peer(Peer::Charon) {
+        return;
+    }
+    let name = "del-c";
+    let mut side = Side::new(name, false, Auth::Psk, ECP256_CBC);
+    side.mobike = false;
+    let p = loopback(name, side);
+    p.charon_initiates();
+    let (c, t) = p.established();
+    assert_same_ike_sa(&c, &t, ECP256_CBC.listed, false);
+    let out = p.charon.terminate_ike(name).unwrap();
+    assert!(out.contains("terminate completed successfully"), "{out}");
+    p.wait_gone("after swanctl --terminate");
+    p.tessera
+        .wait_for_log_line(&["IKE SA closed", "deleted by peer"], T)
+        .unwrap();
+}
+
+/// charon's DPD (`dpd_delay = 1s`, liveness checks while idle) is answered by Tessera, and
+/// Tessera's own liveness check (`tessera dpd`) is answered by charon; the SA stays up.
+#[test]
+fn dpd_both_ways_is_answered() {
+    if !require_peer(Peer::Charon) {
+        return;
+    }
+    let name = "dpd";
+    let mut side = Side::new(name, true, Auth::Psk, X25519_GCM);
+    side.charon_extra = "        dpd_delay = 1s".into();
+    let p = loopback(name, side);
+    p.tessera_initiates();
+    let (c, _) = p.established();
+    let spis = (c.spi_i.clone(), c.spi_r.clone());
+    // charon, the responder, numbers its own requests from 0: two empty INFORMATIONALs answered
+    for mid in [0, 1] {
+        p.charon
+            .wait_for_log(
+                &format!("parsed INFORMATIONAL response {mid} [ ]"),
+                Duration::from_secs(6),
+            )
+            .unwrap_or_else(|e| panic!("{e}\n{}", p.charon.log()));
+    }
+    assert!(
+        p.charon
+            .log()
+            .contains("generating INFORMATIONAL request 0 [ ]")
+    );
+    let out = p.tessera.cli_ok(&["dpd", name]).unwrap();
+    assert!(out.contains("liveness check sent on 1 IKE SA"), "{out}");
+    // Tessera's requests continue after IKE_AUTH (message ID 1): the DPD is ID 2
+    p.tessera
+        .wait_for_log_line(
+            &[
+                "received",
+                "exchange=INFORMATIONAL",
+                "response=true",
+                "mid=2",
+            ],
+            T,
+        )
+        .unwrap();
+    assert_spis(&p, (&spis.0, &spis.1));
+    assert!(!p.charon.log().contains("retransmit"), "{}", p.charon.log());
+}
+
+/// IKE SA rekey initiated by charon (`swanctl --rekey --ike`), then by Tessera (`tessera
+/// rekey --ike`): each time both ends move to the same new SPIs and the old SA is gone.
+#[test]
+fn ike_sa_rekey_both_ways() {
+    if !require_peer(Peer::Charon) {
+        return;
+    }
+    let name = "rekey-ike";
+    let p = loopback(name, Side::new(name, true, Auth::Psk, X25519_GCM));
+    p.tessera_initiates();
+    let (c0, t0) = p.established();
+    assert_same_ike_sa(&c0, &t0, X25519_GCM.listed, true);
+
+    let out = p
+        .charon
+        .swanctl(&["--rekey", "--ike", name], Duration::from_secs(10))
+        .unwrap();
+    assert!(out.status.success(), "{}", out.combined());
+    let (c1, t1) = wait_new_ike_sa(&p, (&c0.spi_i, &c0.spi_r));
+    // charon initiated the rekey, so it is the initiator of the new SA
+    assert_same_ike_sa(&c1, &t1, X25519_GCM.listed, false);
+    p.charon
+        .wait_for_log(&format!("IKE_SA {name}[2] rekeyed between"), T)
+        .unwrap_or_else(|e| panic!("{e}\n{}", p.charon.log()));
+
+    if !tessera_has_rekey(&p.tessera) {
+        return;
+    }
+    let out = p.tessera.cli_ok(&["rekey", name, "--ike"]).unwrap();
+    assert!(!out.is_empty());
+    let (c2, t2) = wait_new_ike_sa(&p, (&c1.spi_i, &c1.spi_r));
+    assert_same_ike_sa(&c2, &t2, X25519_GCM.listed, true);
+    assert_ne!((&c2.spi_i, &c2.spi_r), (&c0.spi_i, &c0.spi_r));
+}
+
+/// Whether this daemon has `tessera rekey` (being added next to these tests). Without it the
+/// Tessera-initiated half of the rekey tests is skipped loudly.
+// TODO(interop): drop this probe once `tessera rekey NAME [--ike|--child]` has landed.
+fn tessera_has_rekey(t: &Tessera) -> bool {
+    let out = t.cli(&["rekey", "--help"]).unwrap();
+    if out.status.success() {
+        return true;
+    }
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED (TODO): Tessera-initiated rekey: `tessera rekey` not available yet: {}",
+        out.stderr.lines().next().unwrap_or_default()
+    );
+    false
+}
+
+/// The single Child SA on both ends once each lists exactly one and they mirror each other
+/// (charon's inbound SPI is Tessera's outbound and vice versa).
+fn one_child(p: &Pair) -> (String, String) {
+    let c = wait_until("charon: one INSTALLED child", T, || {
+        let sas = p.charon.list_sas()?;
+        Ok((sas.len() == 1
+            && sas[0].children.len() == 1
+            && sas[0].children[0].state == "INSTALLED")
+            .then(|| sas[0].children[0].clone()))
+    })
+    .unwrap_or_else(|e| panic!("{e}: {:#?}\n{}", p.charon.list_sas(), p.charon.log()));
+    let t = p
+        .tessera
+        .wait_sas("one child mirroring charon's", T, |s| {
+            s.len() == 1
+                && s[0].children.len() == 1
+                && s[0].children[0].spi_in == c.spi_out
+                && s[0].children[0].spi_out == c.spi_in
+        })
+        .unwrap_or_else(|e| panic!("{e}: charon {c:#?}\ntessera {:#?}", p.tessera.sas()))
+        .remove(0)
+        .children
+        .remove(0);
+    assert_eq!(t.name, c.name);
+    assert_eq!((t.mode.as_str(), c.mode.as_str()), ("TUNNEL", "TUNNEL"));
+    assert_eq!(c.protocol, "ESP");
+    assert_eq!(t.proposal, "AES_GCM_16_128", "{t:#?}");
+    assert_eq!(
+        (c.encr_alg.as_str(), c.encr_keysize),
+        ("AES_GCM_16", Some(128))
+    );
+    // Tessera prints a single host without its /32, swanctl with it
+    let host = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .map(|s| s.strip_suffix("/32").unwrap_or(s).to_string())
+            .collect()
+    };
+    assert_eq!(host(&t.local_ts), host(&c.remote_ts));
+    assert_eq!(host(&t.remote_ts), host(&c.local_ts));
+    (t.spi_in, t.spi_out)
+}
+
+/// A Child SA installed on both ends (charon with user-space ESP), rekeyed by charon
+/// (`swanctl --rekey --child`) and then by Tessera (`tessera rekey --child`): both ends move to
+/// the same new SPIs and the old Child SA is gone; the IKE SA is unchanged.
+#[test]
+fn child_sa_rekey_both_ways_with_libipsec() {
+    if !require_peer(Peer::Charon) || !require_peer(Peer::Netns) {
+        return;
+    }
+    let name = "rekey-child";
+    let p = netns_libipsec(name, Side::new(name, true, Auth::Psk, X25519_GCM));
+    p.tessera_initiates();
+    let (c, t) = p.established();
+    assert_same_ike_sa(&c, &t, X25519_GCM.listed, true);
+    let ike = (c.spi_i.clone(), c.spi_r.clone());
+    let first = one_child(&p);
+
+    let out = p
+        .charon
+        .swanctl(&["--rekey", "--child", "net"], Duration::from_secs(10))
+        .unwrap();
+    assert!(out.status.success(), "{}", out.combined());
+    let second = wait_until("charon: child rekeyed", T, || {
+        let spis = one_child_now(&p)?;
+        Ok(spis.filter(|s| s.0 != first.0 && s.1 != first.1))
+    })
+    .unwrap_or_else(|e| panic!("{e}: {:#?}\n{}", p.charon.list_sas(), p.charon.log()));
+    assert_eq!(
+        one_child(&p),
+        second,
+        "both ends agree on the rekeyed child"
+    );
+    assert_spis(&p, (&ike.0, &ike.1));
+    p.charon
+        .wait_for_log("CHILD_SA net{2} established", T)
+        .unwrap();
+
+    if !tessera_has_rekey(&p.tessera) {
+        return;
+    }
+    p.tessera.cli_ok(&["rekey", name, "--child"]).unwrap();
+    let third = wait_until("tessera: child rekeyed", T, || {
+        let spis = one_child_now(&p)?;
+        Ok(spis.filter(|s| s.0 != second.0 && s.1 != second.1))
+    })
+    .unwrap_or_else(|e| panic!("{e}: {:#?}\n{}", p.charon.list_sas(), p.charon.log()));
+    assert_eq!(one_child(&p), third);
+    assert_spis(&p, (&ike.0, &ike.1));
+}
+
+/// Tessera's (in, out) SPIs of its only child right now, if it has exactly one and charon
+/// lists exactly one installed child too.
+fn one_child_now(p: &Pair) -> support::Result<Option<(String, String)>> {
+    let c = p.charon.list_sas()?;
+    let t = p.tessera.sas()?;
+    let ok = c.len() == 1
+        && t.len() == 1
+        && c[0].children.len() == 1
+        && c[0].children[0].state == "INSTALLED"
+        && t[0].children.len() == 1;
+    Ok(ok.then(|| {
+        (
+            t[0].children[0].spi_in.clone(),
+            t[0].children[0].spi_out.clone(),
+        )
+    }))
+}
+
+/// `rekey_time = 0` on a Tessera child means "never rekey" (config: "0 = off"); the Child SA
+/// must then live on, not expire at once.
+/// BUG (ike-proto `ChildSa::new`: `expire_at = now + life_time.max(rekey_time)`, and the config
+/// derives `life_time = rekey_time * 1.1 = 0`): the child hits its hard lifetime right after
+/// IKE_AUTH and Tessera sends an INFORMATIONAL with a Delete for it (log: "Child SA hard
+/// lifetime reached"). Un-ignore once fixed.
+#[test]
+#[ignore = "BUG: a child with rekey_time = 0 expires immediately (ike-proto ChildSa::new)"]
+fn tessera_child_with_rekey_time_zero_stays_up() {
+    if !require_peer(Peer::Charon) || !require_peer(Peer::Netns) {
+        return;
+    }
+    let name = "rekey-zero";
+    let mut side = Side::new(name, true, Auth::Psk, X25519_GCM);
+    side.children[0].tessera_rekey_time = "0".into();
+    let p = netns_libipsec(name, side);
+    p.tessera_initiates();
+    let first = one_child(&p);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        one_child_now(&p).unwrap(),
+        Some(first),
+        "{}",
+        p.tessera.log()
+    );
+    assert!(!p.tessera.log().contains("hard lifetime reached"));
 }
