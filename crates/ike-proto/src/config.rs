@@ -305,6 +305,8 @@ pub struct ConnectionConfig {
     pub dpd_delay: Duration,
     /// Session resumption settings.
     pub resumption: ResumptionConfig,
+    /// Announce and use IKE fragmentation (RFC 7383).
+    pub fragmentation: bool,
 }
 
 impl ConnectionConfig {
@@ -417,6 +419,9 @@ pub struct EndpointConfig {
     /// Keep copies of each IKE SA's SK_e/SK_a keys for a Wireshark decryption table. A
     /// debugging aid: off by default, and the daemon only turns it on when asked to.
     pub export_keys: bool,
+    /// Largest UDP payload (non-ESP marker included) we send before fragmenting an encrypted
+    /// message (RFC 7383). The default fits the IPv6 minimum MTU: 1280 − 40 − 8.
+    pub fragment_mtu: usize,
 }
 
 impl Default for EndpointConfig {
@@ -434,6 +439,7 @@ impl Default for EndpointConfig {
             cookie_secret_lifetime: Duration::from_secs(120),
             used_ticket_capacity: 1_000_000,
             export_keys: false,
+            fragment_mtu: 1232,
         }
     }
 }

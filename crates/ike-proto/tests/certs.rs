@@ -63,6 +63,9 @@ fn cert_pair(
     b.local_id = ike_proto::Identity::parse(gw_id).unwrap();
     b.local_auth = local_pubkey(gw_ee);
     b.remote_auth = remote_pubkey(gw_trusts);
+    // These tests inspect decrypted IKE_AUTH payloads; fragmentation has its own tests.
+    a.fragmentation = false;
+    b.fragmentation = false;
     let cfg = test_endpoint_config();
     let mut p = Pair::with_config_at(seed, a, b, cfg.clone(), cfg, CERT_TIME);
     p.a.ep.initiate(p.now, "home").unwrap();

@@ -89,7 +89,24 @@ fn psk_setup_aead_x25519_establishes_both_sides_with_matching_child_keys() {
             PayloadType::KeyExchange,
             PayloadType::Nonce,
             PayloadType::Notify,
+            PayloadType::Notify,
             PayloadType::Notify
+        ]
+    );
+    let notifies: Vec<_> = sent_a[0]
+        .payloads
+        .iter()
+        .filter_map(|p| match p {
+            Payload::Notify(n) => Some(n.notify_type),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notifies,
+        vec![
+            NotifyType::NatDetectionSourceIp,
+            NotifyType::NatDetectionDestinationIp,
+            NotifyType::Ikev2FragmentationSupported
         ]
     );
     assert_eq!(sent_a[1].header.exchange_type, ExchangeType::IkeAuth);

@@ -406,21 +406,26 @@ fn rfc5723_f1_19_p1_p2_p3_p4_p6_resume_messages_on_the_wire() {
             .collect::<Vec<_>>()
     };
     use ike_wire::PayloadType as P;
-    assert_eq!(kinds(req), vec![P::Nonce, P::Notify, P::Notify, P::Notify]);
+    assert_eq!(
+        kinds(req),
+        vec![P::Nonce, P::Notify, P::Notify, P::Notify, P::Notify]
+    );
     assert_eq!(
         notify_types(&req.payloads),
         vec![
             NotifyType::TicketOpaque,
             NotifyType::NatDetectionSourceIp,
-            NotifyType::NatDetectionDestinationIp
+            NotifyType::NatDetectionDestinationIp,
+            NotifyType::Ikev2FragmentationSupported
         ]
     );
-    assert_eq!(kinds(resp), vec![P::Nonce, P::Notify, P::Notify]);
+    assert_eq!(kinds(resp), vec![P::Nonce, P::Notify, P::Notify, P::Notify]);
     assert_eq!(
         notify_types(&resp.payloads),
         vec![
             NotifyType::NatDetectionSourceIp,
-            NotifyType::NatDetectionDestinationIp
+            NotifyType::NatDetectionDestinationIp,
+            NotifyType::Ikev2FragmentationSupported
         ]
     );
     // f1_20 / p4: IKE_AUTH with MID 1 follows at once; f1_28: new SPIs.

@@ -160,6 +160,6 @@ impl Endpoint {
         } else {
             h.spi_i
         };
-        self.sas.get(&spi)?.unprotect(ike, &msg).ok()
+        self.sas.get(&spi)?.unprotect_whole(ike, &msg).ok()
     }
 }

@@ -58,9 +58,9 @@ impl IkeSa {
             }
             return;
         }
-        let payloads = match self.unprotect(bytes, msg) {
+        let payloads = match self.unprotect(ctx.now, bytes, msg) {
             Ok(p) => p,
-            Err(Unprotect::Drop) => return,
+            Err(Unprotect::Drop | Unprotect::Incomplete) => return,
             Err(Unprotect::Invalid(e)) => {
                 self.window.complete();
                 return self.close(ctx, SaError::Protocol(e));
@@ -104,10 +104,24 @@ impl IkeSa {
         msg: &Message,
     ) {
         let mid = msg.header.message_id;
+        if let Some(Payload::EncryptedFragment(f)) = msg.payloads.last() {
+            // RFC 7383 §2.6.3: a retransmitted fragmented request is answered (once, with the
+            // whole cached response) when its authentic first fragment arrives again.
+            if let Some(resp) = self.window.cached_response(mid) {
+                if f.fragment_number == 1 && self.open_fragment(bytes).is_some() {
+                    for d in &resp {
+                        ctx.out.push_back(Transmit::ike(local, remote, d));
+                    }
+                }
+                return;
+            }
+        }
         match self.window.classify_request(mid, bytes) {
             Inbound::New => {}
             Inbound::Retransmit(resp) => {
-                ctx.out.push_back(Transmit::ike(local, remote, &resp));
+                for d in &resp {
+                    ctx.out.push_back(Transmit::ike(local, remote, d));
+                }
                 return;
             }
             Inbound::Drop => return,
@@ -116,9 +130,9 @@ impl IkeSa {
         if exchange == ExchangeType::IkeSaInit {
             return; // a new IKE_SA_INIT never reaches an SA; retransmits were answered above.
         }
-        let payloads = match self.unprotect(bytes, msg) {
+        let payloads = match self.unprotect(ctx.now, bytes, msg) {
             Ok(p) => p,
-            Err(Unprotect::Drop) => return,
+            Err(Unprotect::Drop | Unprotect::Incomplete) => return,
             Err(Unprotect::Invalid(e)) => return self.reject_request(ctx, exchange, mid, bytes, e),
         };
         // Authenticated: the peer may have moved (NAT rebinding, or strongSwan floating to its
@@ -209,12 +223,20 @@ impl IkeSa {
 
     /// Handle expired timers.
     pub(crate) fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
+        for slot in [&mut self.frag_in_request, &mut self.frag_in_response] {
+            if slot
+                .as_ref()
+                .is_some_and(|r| ctx.now >= r.started + crate::sa::fragment::REASSEMBLY_TIMEOUT)
+            {
+                tracing::debug!(conn = %self.conn.name, "incomplete fragment set dropped");
+                *slot = None;
+            }
+        }
         match self.window.on_timeout(ctx.now, ctx.cfg) {
             Retransmit::Nothing => {}
             Retransmit::Resend(p) => {
                 tracing::debug!(conn = %self.conn.name, "retransmitting");
-                ctx.out
-                    .push_back(Transmit::ike(self.local, self.remote, &p));
+                self.resend(ctx, &p);
             }
             Retransmit::GiveUp => {
                 if matches!(self.phase, Phase::ResumeSent { .. }) {

@@ -92,6 +92,11 @@ fn peer_hashes(payloads: &[Payload]) -> Option<Vec<ike_crypto::sig::HashAlgorith
     ike_crypto::sig::HashAlgorithm::decode_notify_data(&n.data).ok()
 }
 
+/// RFC 7383 §2.3: fragmentation is used only when both sides announced it.
+pub(crate) fn fragmentation_agreed(conn: &ConnectionConfig, payloads: &[Payload]) -> bool {
+    conn.fragmentation && find_notify(payloads, NotifyType::Ikev2FragmentationSupported).is_some()
+}
+
 fn uses_certs(conn: &ConnectionConfig) -> bool {
     matches!(conn.local_auth, AuthConfig::PubKey(_))
         || matches!(conn.remote_auth, AuthConfig::PubKey(_))
@@ -174,7 +179,7 @@ impl IkeSa {
         sa.ni = ni;
         let req = sa.init_request_bytes(&ke, None);
         sa.window
-            .sent(RequestKind::Init, req.clone(), ctx.now, ctx.cfg);
+            .sent(RequestKind::Init, vec![req.clone()], ctx.now, ctx.cfg);
         ctx.out.push_back(Transmit::ike(sa.local, sa.remote, &req));
         sa.init_request = req;
         sa.phase = Phase::InitSent {
@@ -207,6 +212,11 @@ impl IkeSa {
             data: self.ni.clone(),
         }));
         p.extend(nat_notifies(&self.spi_i, &[0; 8], self.local, self.remote));
+        if self.conn.fragmentation {
+            p.push(crate::exchange::status(
+                NotifyType::Ikev2FragmentationSupported,
+            ));
+        }
         if uses_certs(&self.conn) {
             p.push(signature_hash_notify());
         }
@@ -338,6 +348,7 @@ impl IkeSa {
             self.remote,
         );
         self.peer_hashes = peer_hashes(&msg.payloads);
+        self.fragmentation = fragmentation_agreed(&self.conn, &msg.payloads);
         if self.nat_detected {
             // RFC 7296 §2.23: after a NAT is detected the initiator moves to port 4500.
             self.local.set_port(ctx.cfg.natt_port);
@@ -427,6 +438,7 @@ impl IkeSa {
         .map_err(|_| PeerMisbehaved::InvalidKeData)?;
         sa.nat_detected = nat_between(&msg.payloads, &sa.spi_i, &[0; 8], local, remote);
         sa.peer_hashes = peer_hashes(&msg.payloads);
+        sa.fragmentation = fragmentation_agreed(&sa.conn, &msg.payloads);
         let mut p = vec![
             Payload::Sa(SaPayload {
                 proposals: vec![chosen.proposal],
@@ -440,6 +452,11 @@ impl IkeSa {
             }),
         ];
         p.extend(nat_notifies(&sa.spi_i, &sa.spi_r, local, remote));
+        if sa.fragmentation {
+            p.push(crate::exchange::status(
+                NotifyType::Ikev2FragmentationSupported,
+            ));
+        }
         if uses_certs(&sa.conn) {
             if let Some(req) = crate::exchange::ike_auth::certreq(&sa.conn) {
                 p.push(req);
@@ -450,7 +467,7 @@ impl IkeSa {
         }
         let resp = sa.plain_message(ExchangeType::IkeSaInit, 0, true, p);
         ctx.out.push_back(Transmit::ike(local, remote, &resp));
-        sa.window.responded(0, bytes, resp.clone());
+        sa.window.responded(0, bytes, vec![resp.clone()]);
         sa.init_response = resp;
         tracing::debug!(spi_i = %crate::sa::hex8(&sa.spi_i), spi_r = %crate::sa::hex8(&sa.spi_r), %remote, "IKE_SA_INIT answered");
         Ok(sa)

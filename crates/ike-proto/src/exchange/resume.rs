@@ -47,7 +47,7 @@ impl IkeSa {
         sa.resumed = true;
         let req = sa.resume_request_bytes(&session.ticket, None);
         sa.window
-            .sent(RequestKind::Init, req.clone(), ctx.now, ctx.cfg);
+            .sent(RequestKind::Init, vec![req.clone()], ctx.now, ctx.cfg);
         ctx.out.push_back(Transmit::ike(local, remote, &req));
         sa.init_request = req;
         tracing::info!(conn = %sa.conn.name, spi_i = %crate::sa::hex8(&spi_i), %remote, "resuming IKE SA with ticket (IKE_SESSION_RESUME)");
@@ -73,6 +73,12 @@ impl IkeSa {
             ticket.to_vec(),
         )));
         p.extend(nat_notifies(&self.spi_i, &[0; 8], self.local, self.remote));
+        if self.conn.fragmentation {
+            // Re-announced: nothing of the old SA's negotiation carries over (RFC 7383 §2.3).
+            p.push(Payload::Notify(NotifyPayload::status(
+                NotifyType::Ikev2FragmentationSupported,
+            )));
+        }
         self.plain_message(ExchangeType::IkeSessionResume, 0, false, p)
     }
 
@@ -140,6 +146,7 @@ impl IkeSa {
         drop(session); // SK_d_old zeroized here; nothing of the suspended session survives.
         self.nat_detected =
             nat_between(payloads, &self.spi_i, &self.spi_r, self.local, self.remote);
+        self.fragmentation = super::ike_sa_init::fragmentation_agreed(&self.conn, payloads);
         if self.nat_detected {
             self.local.set_port(ctx.cfg.natt_port);
             self.remote.set_port(ctx.cfg.remote_natt_port);
@@ -239,9 +246,15 @@ impl IkeSa {
             data: sa.nr.clone(),
         })];
         p.extend(nat_notifies(&sa.spi_i, &sa.spi_r, local, remote));
+        sa.fragmentation = super::ike_sa_init::fragmentation_agreed(&sa.conn, &msg.payloads);
+        if sa.fragmentation {
+            p.push(Payload::Notify(NotifyPayload::status(
+                NotifyType::Ikev2FragmentationSupported,
+            )));
+        }
         let resp = sa.plain_message(ExchangeType::IkeSessionResume, 0, true, p);
         ctx.out.push_back(Transmit::ike(local, remote, &resp));
-        sa.window.responded(0, bytes, resp.clone());
+        sa.window.responded(0, bytes, vec![resp.clone()]);
         sa.init_response = resp;
         tracing::info!(conn = %sa.conn.name, spi_i = %crate::sa::hex8(&sa.spi_i), spi_r = %crate::sa::hex8(&spi_r), %remote, "IKE_SESSION_RESUME accepted; awaiting resumed IKE_AUTH");
         Ok(sa)

@@ -98,6 +98,16 @@ fn issue(sa: &IkeSa, ctx: &mut Ctx<'_>) -> Option<(u32, Vec<u8>)> {
     };
     let plain = state.encode();
     let ticket = ring.seal(plain.expose(), ctx.rng).ok()?;
+    // RFC 7383 §2.5 / DESIGN: IKE_SESSION_RESUME is never fragmented, so the ticket must fit one
+    // datagram with the marker, header, Ni, NAT-D, a cookie and the fragmentation notify.
+    let resume_len = 4 + 28 + (4 + 32) + (8 + ticket.len()) + 2 * (8 + 20) + (8 + 17) + 8;
+    if resume_len > ctx.cfg.fragment_mtu {
+        tracing::warn!(
+            conn = %conn.name, ticket = ticket.len(), resume_len, mtu = ctx.cfg.fragment_mtu,
+            "not issuing a ticket: IKE_SESSION_RESUME would exceed one datagram"
+        );
+        return None;
+    }
     tracing::info!(conn = %conn.name, spi_i = %crate::sa::hex8(&sa.spi_i), lifetime, len = ticket.len(), "issued resumption ticket");
     Some((lifetime as u32, ticket))
 }

@@ -1,4 +1,5 @@
-//! The message layer of an IKE SA: headers, SK protection, sending requests and responses.
+//! The message layer of an IKE SA: headers, SK protection, RFC 7383 fragmentation, sending
+//! requests and responses. A protected message is one or more datagrams.
 
 use ike_crypto::sk;
 use ike_wire::{
@@ -6,18 +7,24 @@ use ike_wire::{
     emit_payload_chain, find_encrypted_payload, parse_payload_chain,
 };
 
+use super::fragment::{self, Stored};
 use super::{Ctx, IkeSa, RequestKind};
 use crate::error::{PeerMisbehaved, SaError};
-use crate::transmit::Transmit;
+use crate::transmit::{Transmit, needs_marker};
 
-/// Why an incoming protected message was not usable.
+/// Why an incoming protected message was not (yet) usable.
 #[derive(Debug)]
 pub(crate) enum Unprotect {
     /// Integrity check failed or no keys: drop silently (RFC 7296 §2.21 — never answer forgeries).
     Drop,
+    /// An authentic fragment was stored; the message is not complete yet.
+    Incomplete,
     /// Authentic but malformed inside.
     Invalid(PeerMisbehaved),
 }
+
+/// Size of an SKF payload's generic header plus Fragment Number and Total Fragments.
+const SKF_HEADER_LEN: usize = 8;
 
 impl IkeSa {
     /// The IKE header for a message of this SA.
@@ -35,13 +42,14 @@ impl IkeSa {
         }
     }
 
-    /// Encrypt `payloads` into a complete message.
+    /// Encrypt `payloads` into a message: one datagram, or SKF fragments when both peers
+    /// negotiated RFC 7383 and the message would not fit `fragment_mtu`.
     pub(crate) fn protect(
         &self,
         ctx: &mut Ctx<'_>,
         header: IkeHeader,
         payloads: &[Payload],
-    ) -> Result<Vec<u8>, SaError> {
+    ) -> Result<Vec<Vec<u8>>, SaError> {
         let keys =
             self.keys
                 .as_ref()
@@ -50,15 +58,91 @@ impl IkeSa {
                 )))?;
         let mut plain = Vec::with_capacity(512);
         let first = emit_payload_chain(payloads, &mut plain);
-        let mut hdr = [0u8; IKE_HEADER_LEN];
-        header.emit(&mut hdr);
-        let msg = sk::seal(&keys.out, &hdr, u8::from(first), &plain, ctx.rng)?;
+        let marker = if needs_marker(self.local, self.remote) {
+            4
+        } else {
+            0
+        };
+        let whole = marker + IKE_HEADER_LEN + 4 + keys.out.overhead() + plain.len();
+        let result = if self.fragmentation && whole > ctx.cfg.fragment_mtu {
+            self.protect_fragments(ctx, header, first, &plain, marker)
+        } else {
+            let mut hdr = [0u8; IKE_HEADER_LEN];
+            header.emit(&mut hdr);
+            sk::seal(&keys.out, &hdr, u8::from(first), &plain, ctx.rng)
+                .map(|m| vec![m])
+                .map_err(SaError::from)
+        };
         zeroize::Zeroize::zeroize(&mut plain);
-        Ok(msg)
+        result
     }
 
-    /// Verify and decrypt a message; returns the inner payloads (plus any outer ones before SK).
-    pub(crate) fn unprotect(&self, bytes: &[u8], msg: &Message) -> Result<Vec<Payload>, Unprotect> {
+    fn protect_fragments(
+        &self,
+        ctx: &mut Ctx<'_>,
+        mut header: IkeHeader,
+        first: PayloadType,
+        plain: &[u8],
+        marker: usize,
+    ) -> Result<Vec<Vec<u8>>, SaError> {
+        let keys =
+            self.keys
+                .as_ref()
+                .ok_or(SaError::Crypto(ike_crypto::CryptoError::Malformed(
+                    "no keys",
+                )))?;
+        let room = ctx
+            .cfg
+            .fragment_mtu
+            .saturating_sub(marker + IKE_HEADER_LEN + SKF_HEADER_LEN + keys.out.overhead());
+        // Keep CBC fragments block-aligned so the worst-case padding estimate holds.
+        let chunk = (room / 16 * 16).max(16);
+        let pieces = fragment::split(plain, chunk);
+        let total = u16::try_from(pieces.len()).map_err(|_| {
+            SaError::Crypto(ike_crypto::CryptoError::Malformed(
+                "message too large to fragment",
+            ))
+        })?;
+        header.next_payload = PayloadType::EncryptedFragment;
+        let mut hdr = [0u8; IKE_HEADER_LEN];
+        header.emit(&mut hdr);
+        let mut out = Vec::with_capacity(pieces.len());
+        for (i, piece) in pieces.iter().enumerate() {
+            // Only the first fragment names the inner payload chain (RFC 7383 §2.5).
+            let next = if i == 0 { u8::from(first) } else { 0 };
+            out.push(sk::seal_fragment(
+                &keys.out,
+                &hdr,
+                next,
+                i as u16 + 1,
+                total,
+                piece,
+                ctx.rng,
+            )?);
+        }
+        Ok(out)
+    }
+
+    /// Verify and decrypt a message (or store one of its fragments); returns the inner
+    /// payloads plus any unprotected ones before SK.
+    pub(crate) fn unprotect(
+        &mut self,
+        now: std::time::Instant,
+        bytes: &[u8],
+        msg: &Message,
+    ) -> Result<Vec<Payload>, Unprotect> {
+        if let Some(Payload::EncryptedFragment(_)) = msg.payloads.last() {
+            return self.unprotect_fragment(now, bytes, msg);
+        }
+        self.unprotect_whole(bytes, msg)
+    }
+
+    /// Decrypt a whole (unfragmented) message without changing the SA.
+    pub(crate) fn unprotect_whole(
+        &self,
+        bytes: &[u8],
+        msg: &Message,
+    ) -> Result<Vec<Payload>, Unprotect> {
         let Some(keys) = &self.keys else {
             return Err(Unprotect::Drop);
         };
@@ -78,6 +162,44 @@ impl IkeSa {
         Ok(all)
     }
 
+    /// Is this an authentic fragment of our SA (checked before anything is stored)?
+    pub(crate) fn open_fragment(
+        &self,
+        bytes: &[u8],
+    ) -> Option<(u8, u16, u16, ike_crypto::SecretBytes)> {
+        let keys = self.keys.as_ref()?;
+        let off = find_encrypted_payload(bytes).ok()??;
+        sk::open_fragment(&keys.inb, bytes, off).ok()
+    }
+
+    fn unprotect_fragment(
+        &mut self,
+        now: std::time::Instant,
+        bytes: &[u8],
+        msg: &Message,
+    ) -> Result<Vec<Payload>, Unprotect> {
+        let (first, number, total, plain) = self.open_fragment(bytes).ok_or(Unprotect::Drop)?;
+        let slot = if msg.header.flags.is_response() {
+            &mut self.frag_in_response
+        } else {
+            &mut self.frag_in_request
+        };
+        match fragment::store(
+            slot,
+            now,
+            msg.header.message_id,
+            first,
+            number,
+            total,
+            plain,
+        ) {
+            Stored::Incomplete | Stored::Rejected => Err(Unprotect::Incomplete),
+            Stored::Complete(first, all) => {
+                parse_payload_chain(first, all.expose()).map_err(|e| Unprotect::Invalid(e.into()))
+            }
+        }
+    }
+
     /// Protect and send a request; the window retransmits it until answered.
     pub(crate) fn send_request(
         &mut self,
@@ -87,10 +209,11 @@ impl IkeSa {
         payloads: &[Payload],
     ) -> Result<(), SaError> {
         let mid = self.window.next_request_mid();
-        let bytes = self.protect(ctx, self.header(exchange, mid, false), payloads)?;
-        self.window.sent(kind, bytes.clone(), ctx.now, ctx.cfg);
-        ctx.out
-            .push_back(Transmit::ike(self.local, self.remote, &bytes));
+        let datagrams = self.protect(ctx, self.header(exchange, mid, false), payloads)?;
+        for d in &datagrams {
+            ctx.out.push_back(Transmit::ike(self.local, self.remote, d));
+        }
+        self.window.sent(kind, datagrams, ctx.now, ctx.cfg);
         Ok(())
     }
 
@@ -103,14 +226,22 @@ impl IkeSa {
         request: &[u8],
         payloads: &[Payload],
     ) -> Result<(), SaError> {
-        let bytes = self.protect(ctx, self.header(exchange, mid, true), payloads)?;
-        ctx.out
-            .push_back(Transmit::ike(self.local, self.remote, &bytes));
-        self.window.responded(mid, request, bytes);
+        let datagrams = self.protect(ctx, self.header(exchange, mid, true), payloads)?;
+        for d in &datagrams {
+            ctx.out.push_back(Transmit::ike(self.local, self.remote, d));
+        }
+        self.window.responded(mid, request, datagrams);
         Ok(())
     }
 
-    /// Emit an unprotected message (IKE_SA_INIT).
+    /// Send datagrams again (retransmission), each framed for the current addresses.
+    pub(crate) fn resend(&self, ctx: &mut Ctx<'_>, datagrams: &[Vec<u8>]) {
+        for d in datagrams {
+            ctx.out.push_back(Transmit::ike(self.local, self.remote, d));
+        }
+    }
+
+    /// Emit an unprotected message (IKE_SA_INIT, IKE_SESSION_RESUME).
     pub(crate) fn plain_message(
         &self,
         exchange: ExchangeType,

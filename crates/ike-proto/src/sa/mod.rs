@@ -4,6 +4,7 @@
 //! exchange shares: the message layer (protect/unprotect), the request window (size 1),
 //! retransmission with exponential backoff and the response cache.
 
+pub(crate) mod fragment;
 pub(crate) mod message;
 pub(crate) mod window;
 
@@ -274,6 +275,12 @@ pub(crate) struct IkeSa {
     pub resume_check: Option<ResumeCheck>,
     /// Gateway: how the peer authenticated (AUTH method), recorded in tickets.
     pub peer_auth_method: u8,
+    /// Both peers announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) for this SA.
+    pub fragmentation: bool,
+    /// Fragments of the peer's request being reassembled.
+    pub frag_in_request: Option<fragment::Reassembly>,
+    /// Fragments of the peer's response being reassembled.
+    pub frag_in_response: Option<fragment::Reassembly>,
     /// Copies of SK_e*/SK_a* kept only when key export is enabled (debugging with Wireshark).
     pub key_export: Option<crate::event::IkeKeyExport>,
     /// Are we the gateway of this session (the original responder)? Unlike the I flag, this
@@ -328,6 +335,9 @@ impl IkeSa {
             peer_auth_method: 0,
             gateway: !initiator,
             key_export: None,
+            fragmentation: false,
+            frag_in_request: None,
+            frag_in_response: None,
         }
     }
 
@@ -400,6 +410,12 @@ impl IkeSa {
         let mut t = self.window.next_retransmit();
         if self.is_half_open() {
             t = min_opt(t, Some(self.created + cfg.half_open_timeout));
+        }
+        for r in [&self.frag_in_request, &self.frag_in_response]
+            .into_iter()
+            .flatten()
+        {
+            t = min_opt(t, Some(r.started + fragment::REASSEMBLY_TIMEOUT));
         }
         if let (Phase::Established, true) = (&self.phase, !self.conn.dpd_delay.is_zero()) {
             if self.window.is_idle() {

@@ -36,8 +36,8 @@ pub(crate) struct Outstanding {
     pub mid: u32,
     /// What it is for.
     pub kind: RequestKind,
-    /// The datagram as sent (for bitwise-identical retransmission).
-    pub packet: Vec<u8>,
+    /// The datagram(s) as sent (several when fragmented), for bitwise-identical retransmission.
+    pub packets: Vec<Vec<u8>>,
     /// Retransmissions so far.
     pub retries: u32,
     /// When to retransmit next.
@@ -49,7 +49,7 @@ pub(crate) struct Outstanding {
 struct Cached {
     mid: u32,
     request_hash: u64,
-    response: Vec<u8>,
+    response: Vec<Vec<u8>>,
 }
 
 /// What a retransmission timer expiry asks for.
@@ -57,8 +57,8 @@ struct Cached {
 pub(crate) enum Retransmit {
     /// Nothing is due.
     Nothing,
-    /// Send these bytes again.
-    Resend(Vec<u8>),
+    /// Send these datagrams again.
+    Resend(Vec<Vec<u8>>),
     /// Retries exhausted.
     GiveUp,
 }
@@ -69,7 +69,7 @@ pub(crate) enum Inbound {
     /// The next request: process it.
     New,
     /// A retransmission of the last one: resend this cached response.
-    Retransmit(Vec<u8>),
+    Retransmit(Vec<Vec<u8>>),
     /// Old or out of window: drop silently.
     Drop,
 }
@@ -114,7 +114,7 @@ impl Window {
     pub(crate) fn sent(
         &mut self,
         kind: RequestKind,
-        packet: Vec<u8>,
+        packets: Vec<Vec<u8>>,
         now: Instant,
         cfg: &EndpointConfig,
     ) -> u32 {
@@ -123,7 +123,7 @@ impl Window {
         self.outstanding = Some(Outstanding {
             mid,
             kind,
-            packet,
+            packets,
             retries: 0,
             next: now + cfg.retransmit_timeout,
         });
@@ -133,7 +133,7 @@ impl Window {
     /// Replace the outstanding request's bytes (IKE_SA_INIT retry after COOKIE/INVALID_KE keeps MID 0).
     pub(crate) fn resend_same_mid(&mut self, packet: Vec<u8>, now: Instant, cfg: &EndpointConfig) {
         if let Some(o) = &mut self.outstanding {
-            o.packet = packet;
+            o.packets = vec![packet];
             o.retries = 0;
             o.next = now + cfg.retransmit_timeout;
         }
@@ -168,7 +168,7 @@ impl Window {
         o.retries += 1;
         let factor = cfg.retransmit_base.powi(o.retries as i32);
         o.next = now + Duration::from_secs_f64(cfg.retransmit_timeout.as_secs_f64() * factor);
-        Retransmit::Resend(o.packet.clone())
+        Retransmit::Resend(o.packets.clone())
     }
 
     /// Classify a request from the peer by message ID (and, for the last one, its bytes).
@@ -184,8 +184,17 @@ impl Window {
         }
     }
 
+    /// The message ID and datagrams of our last response (for fragmented retransmissions,
+    /// RFC 7383 §2.6.3: answered when fragment 1 of the request arrives again).
+    pub(crate) fn cached_response(&self, mid: u32) -> Option<Vec<Vec<u8>>> {
+        self.cached
+            .as_ref()
+            .filter(|c| c.mid == mid)
+            .map(|c| c.response.clone())
+    }
+
     /// The peer's request `mid` has been answered with `response`.
-    pub(crate) fn responded(&mut self, mid: u32, request: &[u8], response: Vec<u8>) {
+    pub(crate) fn responded(&mut self, mid: u32, request: &[u8], response: Vec<Vec<u8>>) {
         self.next_in = mid.wrapping_add(1);
         self.cached = Some(Cached {
             mid,
@@ -207,7 +216,7 @@ mod tests {
         };
         let t0 = Instant::now();
         let mut w = Window::default();
-        assert_eq!(w.sent(RequestKind::Dpd, vec![1, 2, 3], t0, &cfg), 0);
+        assert_eq!(w.sent(RequestKind::Dpd, vec![vec![1, 2, 3]], t0, &cfg), 0);
         let mut now = t0;
         let mut gaps = Vec::new();
         loop {
@@ -215,7 +224,7 @@ mod tests {
             gaps.push(due - now);
             now = due;
             match w.on_timeout(now, &cfg) {
-                Retransmit::Resend(p) => assert_eq!(p, vec![1, 2, 3]),
+                Retransmit::Resend(p) => assert_eq!(p, vec![vec![1, 2, 3]]),
                 Retransmit::GiveUp => break,
                 Retransmit::Nothing => panic!("timer fired early"),
             }
@@ -231,10 +240,10 @@ mod tests {
     fn retransmitted_request_gets_cached_response() {
         let mut w = Window::default();
         assert_eq!(w.classify_request(0, b"req"), Inbound::New);
-        w.responded(0, b"req", b"resp".to_vec());
+        w.responded(0, b"req", vec![b"resp".to_vec()]);
         assert_eq!(
             w.classify_request(0, b"req"),
-            Inbound::Retransmit(b"resp".to_vec())
+            Inbound::Retransmit(vec![b"resp".to_vec()])
         );
         assert_eq!(w.classify_request(0, b"other"), Inbound::Drop);
         assert_eq!(w.classify_request(1, b"x"), Inbound::New);

@@ -131,6 +131,7 @@ pub fn psk_conn(
         rekey_time: Duration::ZERO,
         dpd_delay: Duration::ZERO,
         resumption: ResumptionConfig::default(),
+        fragmentation: true,
     }
 }
 

@@ -320,6 +320,7 @@ fn connection(
         rekey_time: c.rekey_time.0,
         dpd_delay: c.dpd_delay.map(|d| d.0).unwrap_or_default(),
         resumption,
+        fragmentation: true,
     };
     conn.validate().map_err(|e| at_conn(e.to_string()))?;
     Ok(conn)
