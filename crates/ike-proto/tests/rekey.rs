@@ -262,3 +262,22 @@ fn rekeys_complete_under_loss() {
         assert_children_match(&p);
     }
 }
+
+#[test]
+fn zero_lifetimes_mean_the_child_never_expires() {
+    // Regression (found in charon interop): rekey_time = life_time = 0 made the child expire at once.
+    let mut p = established_pair(17, |a, b| {
+        for c in [&mut a.children[0], &mut b.children[0]] {
+            c.rekey_time = Duration::ZERO;
+            c.life_time = Duration::ZERO;
+        }
+    });
+    let before = child_spis(&p.a);
+    p.drive_for(Duration::from_secs(7200));
+    assert_eq!(child_spis(&p.a), before);
+    assert!(
+        p.a.events
+            .iter()
+            .all(|e| !matches!(e, Event::ChildDown { .. }))
+    );
+}

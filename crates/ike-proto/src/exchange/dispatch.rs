@@ -203,7 +203,7 @@ impl IkeSa {
         }
         let mut expired = Vec::new();
         for c in &mut self.children {
-            if ctx.now >= c.expire_at {
+            if c.expire_at.is_some_and(|t| ctx.now >= t) {
                 expired.push(c.spi_in);
             } else if c.rekey_at.is_some_and(|t| ctx.now >= t) {
                 c.rekey_at = None;
@@ -216,7 +216,7 @@ impl IkeSa {
             tracing::info!(conn = %self.conn.name, spi_in = format!("{spi:08x}"), "Child SA hard lifetime reached");
             self.queue.push_back(RequestKind::DeleteChild(spi));
             if let Some(c) = self.children.iter_mut().find(|c| c.spi_in == spi) {
-                c.expire_at = ctx.now + std::time::Duration::from_secs(3600 * 24 * 365);
+                c.expire_at = None; // the delete is queued; do not fire again
             }
         }
     }

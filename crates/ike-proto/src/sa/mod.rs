@@ -182,7 +182,7 @@ pub(crate) struct ChildSa {
     /// When to rekey it (soft lifetime); `None` once a rekey is under way or when disabled.
     pub rekey_at: Option<Instant>,
     /// When it expires (hard lifetime).
-    pub expire_at: Instant,
+    pub expire_at: Option<Instant>,
 }
 
 impl ChildSa {
@@ -206,7 +206,12 @@ impl ChildSa {
             local_ts,
             remote_ts,
             rekey_at: (!tmpl.rekey_time.is_zero()).then(|| now + tmpl.rekey_time),
-            expire_at: now + tmpl.life_time.max(tmpl.rekey_time),
+            // Zero lifetimes mean "never" (as in strongSwan); a hard lifetime is never shorter
+            // than the soft one.
+            expire_at: {
+                let life = tmpl.life_time.max(tmpl.rekey_time);
+                (!life.is_zero()).then(|| now + life)
+            },
         }
     }
 }
@@ -426,7 +431,7 @@ impl IkeSa {
             t = min_opt(t, self.rekey_at);
             t = min_opt(t, self.ticket_renew_at);
             for c in &self.children {
-                t = min_opt(t, min_opt(c.rekey_at, Some(c.expire_at)));
+                t = min_opt(t, min_opt(c.rekey_at, c.expire_at));
             }
         }
         if !self.queue.is_empty() && self.window.is_idle() && self.is_established() {
