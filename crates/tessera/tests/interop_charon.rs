@@ -449,31 +449,10 @@ fn ike_sa_rekey_both_ways() {
         .wait_for_log(&format!("IKE_SA {name}[2] rekeyed between"), T)
         .unwrap_or_else(|e| panic!("{e}\n{}", p.charon.log()));
 
-    if !tessera_has_rekey(&p.tessera) {
-        return;
-    }
-    let out = p.tessera.cli_ok(&["rekey", name, "--ike"]).unwrap();
-    assert!(!out.is_empty());
+    p.tessera.cli_ok(&["rekey", name, "--ike"]).unwrap();
     let (c2, t2) = wait_new_ike_sa(&p, (&c1.spi_i, &c1.spi_r));
     assert_same_ike_sa(&c2, &t2, X25519_GCM.listed, true);
     assert_ne!((&c2.spi_i, &c2.spi_r), (&c0.spi_i, &c0.spi_r));
-}
-
-/// Whether this daemon has `tessera rekey` (being added next to these tests). Without it the
-/// Tessera-initiated half of the rekey tests is skipped loudly.
-// TODO(interop): drop this probe once `tessera rekey NAME [--ike|--child]` has landed.
-fn tessera_has_rekey(t: &Tessera) -> bool {
-    let out = t.cli(&["rekey", "--help"]).unwrap();
-    if out.status.success() {
-        return true;
-    }
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED (TODO): Tessera-initiated rekey: `tessera rekey` not available yet: {}",
-        out.stderr.lines().next().unwrap_or_default()
-    );
-    false
 }
 
 /// The single Child SA on both ends once each lists exactly one and they mirror each other
@@ -554,9 +533,6 @@ fn child_sa_rekey_both_ways_with_libipsec() {
         .wait_for_log("CHILD_SA net{2} established", T)
         .unwrap();
 
-    if !tessera_has_rekey(&p.tessera) {
-        return;
-    }
     p.tessera.cli_ok(&["rekey", name, "--child"]).unwrap();
     let third = wait_until("tessera: child rekeyed", T, || {
         let spis = one_child_now(&p)?;
@@ -611,4 +587,64 @@ fn tessera_child_with_rekey_time_zero_stays_up() {
         p.tessera.log()
     );
     assert!(!p.tessera.log().contains("hard lifetime reached"));
+}
+
+/// RFC 5723 against a peer without it: Tessera, a client with `request_tickets = true`, sends
+/// N(TICKET_REQUEST) in IKE_AUTH; strongSwan 5.9.8 ignores the unknown status notify and the
+/// SA comes up. Tessera then holds no ticket (`ticket_expires` null), so `tessera suspend` is
+/// refused and leaves the SA alone; an explicit `tessera request-ticket` gets no ticket either.
+#[test]
+fn ticket_request_is_harmless_against_charon() {
+    if !require_peer(Peer::Charon) {
+        return;
+    }
+    let name = "ticket";
+    let mut side = Side::new(name, true, Auth::Psk, X25519_GCM);
+    side.tessera_tables =
+        format!("[connections.{name}.resumption]\nrequest_tickets = true\nissue_tickets = false\n");
+    let p = loopback(name, side);
+    p.tessera_initiates();
+    let (c, t) = p.established();
+    assert_same_ike_sa(&c, &t, X25519_GCM.listed, true);
+    let log = p.charon.log();
+    let auth = log
+        .lines()
+        .find(|l| l.contains("parsed IKE_AUTH request 1"))
+        .unwrap_or_else(|| panic!("{log}"));
+    // strongSwan's short name for TICKET_REQUEST (16410)
+    assert!(auth.contains("N(TKT_REQ)"), "{auth}");
+    assert!(t.ticket_expires.is_none(), "no ticket from charon: {t:#?}");
+
+    let out = p.tessera.cli(&["suspend", name]).unwrap();
+    assert!(
+        !out.status.success(),
+        "suspend without a ticket: {}",
+        out.combined()
+    );
+    assert!(out.stderr.contains("ticket"), "{}", out.combined());
+    assert_spis(&p, (&c.spi_i, &c.spi_r));
+
+    // An explicit request is an INFORMATIONAL with N(TICKET_REQUEST); charon answers it empty.
+    p.tessera.cli_ok(&["request-ticket", name]).unwrap();
+    p.charon
+        .wait_for_log("parsed INFORMATIONAL request 2 [ N(TKT_REQ) ]", T)
+        .unwrap();
+    p.charon
+        .wait_for_log("generating INFORMATIONAL response 2 [ ]", T)
+        .unwrap();
+    p.tessera
+        .wait_for_log_line(
+            &[
+                "received",
+                "exchange=INFORMATIONAL",
+                "response=true",
+                "mid=2",
+            ],
+            T,
+        )
+        .unwrap();
+    let (c2, t2) = assert_spis(&p, (&c.spi_i, &c.spi_r));
+    assert!(t2.ticket_expires.is_none(), "{t2:#?}");
+    assert!(c2.is_established());
+    assert!(!p.charon.log().contains("retransmit"), "{}", p.charon.log());
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tessera::control::SaJson;
+use tessera::control::{ListJson, SaJson};
 
 use super::netns::Netns;
 use super::ports::PortPair;
@@ -145,18 +145,16 @@ impl Tessera {
         }
     }
 
-    /// `tessera list --json` as the typed control-protocol records.
-    pub fn sas(&self) -> Result<Vec<SaJson>> {
+    /// `tessera list --json`: IKE SAs and suspended sessions.
+    pub fn list(&self) -> Result<ListJson> {
         let json = self.cli_ok(&["list", "--json"])?;
         serde_json::from_str(&json)
             .map_err(|e| HarnessError::Peer(format!("tessera list --json: {e}: {json}")))
     }
 
-    /// `tessera list --json` as untyped JSON (for fields newer than [`SaJson`]).
-    pub fn sas_value(&self) -> Result<Vec<serde_json::Value>> {
-        let json = self.cli_ok(&["list", "--json"])?;
-        serde_json::from_str(&json)
-            .map_err(|e| HarnessError::Peer(format!("tessera list --json: {e}: {json}")))
+    /// The IKE SAs of `tessera list --json`.
+    pub fn sas(&self) -> Result<Vec<SaJson>> {
+        Ok(self.list()?.sas)
     }
 
     /// Waits until `tessera list --json` satisfies `cond`; returns the listing.
