@@ -1,6 +1,8 @@
 //! `tessera demo`: a responder and an initiator in one process, talking over real UDP sockets
 //! on 127.0.0.1 (ephemeral ports), PSK-authenticated with x25519 / AES-256-GCM / PRF-SHA256.
-//! Prints every datagram's exchange, the negotiated SAs on both sides, then tears down.
+//! Prints every datagram's exchange, the negotiated SAs on both sides; then suspends the
+//! initiator's SA and resumes it with its RFC 5723 ticket (IKE_SESSION_RESUME), comparing SPIs
+//! and timing with the full handshake; then tears down.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -80,7 +82,6 @@ fn connection(
         rekey_time: Duration::from_secs(4 * 3600),
         dpd_delay: Duration::ZERO,
         resumption: ResumptionConfig::default(),
-        fragmentation: true,
     })
 }
 
@@ -100,7 +101,7 @@ fn tap(me: &'static str, peer: &'static str, start: Instant) -> crate::driver::T
         };
         match IkeHeader::parse(ike) {
             Ok(h) => println!(
-                "  {ms:7.1} ms  {me:>9} -> {peer:<9}  {:<14} {:<8} mid {}  {} bytes",
+                "  {ms:7.1} ms  {me:>9} -> {peer:<9}  {:<18} {:<8} mid {}  {} bytes",
                 h.exchange_type.to_string(),
                 if h.flags.is_response() {
                     "response"
@@ -197,6 +198,7 @@ pub async fn run() -> Result<(), String> {
     let start = Instant::now();
     responder.set_tap(tap("responder", "initiator", start));
     initiator.set_tap(tap("initiator", "responder", start));
+    responder.use_ephemeral_ticket_keys(24 * 3600);
     let rtask = tokio::spawn(responder.run());
     let itask = tokio::spawn(initiator.run());
 
@@ -238,6 +240,8 @@ pub async fn run() -> Result<(), String> {
         _ => return Err("Child SA missing or SPIs do not pair up".into()),
     }
     println!("  both sides agree on the IKE SPIs and the Child SA SPIs\n");
+    let old = (i.spi_i.clone(), i.spi_r.clone());
+    let resume = suspend_and_resume(&ih, &rh, &old).await?;
 
     println!("terminate home:");
     let t = Instant::now();
@@ -269,11 +273,121 @@ pub async fn run() -> Result<(), String> {
     drop((ih, rh));
     let _ = tokio::join!(itask, rtask);
     println!(
-        "\ndone: IKE SA + Child SA set up in {:.1} ms, total {:.1} ms",
+        "\ndone: IKE SA + Child SA set up in {:.1} ms by a full handshake, {:.1} ms by \
+         resumption; total {:.1} ms",
         setup.as_secs_f64() * 1000.0,
+        resume.as_secs_f64() * 1000.0,
         t0.elapsed().as_secs_f64() * 1000.0
     );
     Ok(())
+}
+
+/// Poll `f` until it returns `Some`, or fail with `what` after [`STEP_TIMEOUT`].
+async fn eventually<T, F, Fut>(what: &str, mut f: F) -> Result<T, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, String>>,
+{
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        if let Some(v) = f().await? {
+            return Ok(v);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{what}: not within {STEP_TIMEOUT:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// RFC 5723: suspend the initiator's SA (it keeps only the gateway's ticket and SK_d), resume
+/// it with IKE_SESSION_RESUME and check that both sides run a new SA with new SPIs. Returns
+/// how long the resume took.
+async fn suspend_and_resume(
+    ih: &DriverHandle,
+    rh: &DriverHandle,
+    old: &(String, String),
+) -> Result<Duration, String> {
+    println!(
+        "suspend home (RFC 5723): the SA is replaced by the gateway's ticket; nothing is sent"
+    );
+    let r = ask(
+        ih,
+        Request::Suspend {
+            name: "home".into(),
+        },
+    )
+    .await?;
+    println!("  {}", r.message.unwrap_or_default());
+    let l = ask(ih, Request::List).await?;
+    let suspended = l.suspended.unwrap_or_default();
+    match (l.sas.unwrap_or_default().len(), suspended.first()) {
+        (0, Some(s)) => println!(
+            "  initiator: no IKE SA, suspended session for {} ({} -> {})\n",
+            s.peer, s.local_id, s.remote_id
+        ),
+        (n, _) => return Err(format!("after suspend: {n} SA(s), {suspended:?}")),
+    }
+
+    println!("resume home:");
+    let t = Instant::now();
+    let r = ask(
+        ih,
+        Request::Resume {
+            name: "home".into(),
+            wait: true,
+        },
+    )
+    .await?;
+    let took = t.elapsed();
+    println!("  {}", r.message.unwrap_or_default());
+    if r.resumed != Some(true) {
+        return Err(format!(
+            "expected a resumption, got a full handshake: {}",
+            r.fallback_reason.unwrap_or_default()
+        ));
+    }
+    // The gateway finished its side first; its old SA of this ticket is removed silently.
+    let g = eventually("gateway runs only the resumed SA", || async {
+        let sas = list(rh).await?;
+        Ok((sas.len() == 1 && sas[0].resumed).then(|| sas[0].clone()))
+    })
+    .await?;
+    let isas = list(ih).await?;
+    let [c] = isas.as_slice() else {
+        return Err(format!("initiator has {} SAs after resume", isas.len()));
+    };
+    if !c.resumed || c.state != "ESTABLISHED" || (&c.spi_i, &c.spi_r) != (&g.spi_i, &g.spi_r) {
+        return Err(format!("resumed SAs disagree: {c:?} vs {g:?}"));
+    }
+    if (&c.spi_i, &c.spi_r) == (&old.0, &old.1) {
+        return Err("resumed SA reuses the old SPIs".into());
+    }
+    println!(
+        "  old IKE SPIs  {}_i {}_r (gone on both sides)",
+        old.0, old.1
+    );
+    println!(
+        "  new IKE SPIs  {}_i {}_r, resumed on both sides",
+        c.spi_i, c.spi_r
+    );
+    if let Some(t) = c.ticket_expires {
+        let left = t.saturating_sub(crate::driver::unix_now());
+        println!(
+            "  the initiator holds a fresh ticket, valid for {}",
+            crate::driver::human_secs(left)
+        );
+    }
+    match (c.children.first(), g.children.first()) {
+        (Some(ci), Some(cr)) if ci.spi_in == cr.spi_out && ci.spi_out == cr.spi_in => {
+            println!(
+                "  child {}: SPIs in {} / out {}\n",
+                ci.name, ci.spi_in, ci.spi_out
+            )
+        }
+        _ => return Err("Child SA missing or SPIs do not pair up after resume".into()),
+    }
+    Ok(took)
 }
 
 #[cfg(test)]
