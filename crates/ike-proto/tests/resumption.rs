@@ -860,3 +860,42 @@ fn rfc5723_f1_36_f1_44_p13_ticket_notify_encoding_and_expiry() {
     let req = p.sent_of(true, ExchangeType::IkeSaInit);
     assert!(!req.is_empty());
 }
+
+#[test]
+fn rfc5723_f1_02_no_ticket_request_in_responses_and_only_the_client_asks() {
+    let mut p = pair(46);
+    p.b.ep.dpd(p.now, "gw").unwrap(); // a gateway-initiated INFORMATIONAL
+    p.drive_for(SECS);
+    assert!(matches!(p.b.ep.request_ticket(p.now, "gw"), Ok(_)));
+    p.drive_for(SECS);
+    for (from_a, x, _, response, payloads) in &p.decrypted {
+        if *x == ExchangeType::Informational {
+            let n = notify_types(payloads);
+            if *response {
+                assert!(
+                    !n.contains(&NotifyType::TicketRequest),
+                    "never in a response"
+                );
+            } else {
+                assert!(
+                    *from_a || !n.contains(&NotifyType::TicketRequest),
+                    "the gateway never asks"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn rfc5723_f1_09_full_handshake_while_holding_a_ticket() {
+    let mut p = pair(47);
+    p.a.ep.suspend(p.now, "home").unwrap();
+    p.a.ep.initiate(p.now, "home").unwrap(); // policy: no resume
+    p.drive_until_established(SECS);
+    assert!(!established_resumed(&p.a));
+    assert!(p.sent_of(true, ExchangeType::IkeSessionResume).is_empty());
+    assert!(
+        p.a.ep.suspended_sessions().next().is_some(),
+        "the ticket is still held"
+    );
+}
