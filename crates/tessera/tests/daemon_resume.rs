@@ -647,3 +647,35 @@ fn rekey_request_ticket_and_wireshark_keys() {
     let out = client.cli(&["suspend", "nope"]);
     assert!(!out.status.success());
 }
+
+/// Two gateways sharing one key file (e.g. behind one address for failover): a client
+/// suspended on the first resumes on the second, which has its own state directory.
+#[test]
+fn gateways_sharing_a_key_file_resume_each_others_clients() {
+    let mut a = Node::new("gw-a", |p| gateway_config(p, ""));
+    let shared = a.path("state/ticket-keys");
+    let keys = std::fs::read(&shared).unwrap();
+    let client = Node::new("client-s", |p| client_config(p, a.ports, "", ""));
+    let shared_cfg = format!("ticket_key_file = \"{}\"", shared.display());
+    // B runs alongside A on other ports and loads the ring A created.
+    let mut b = Node::new("gw-b", |p| gateway_config(p, &shared_cfg));
+    assert!(b.log().contains("ticket keys loaded"), "{}", b.log());
+    assert_eq!(std::fs::read(&shared).unwrap(), keys);
+
+    let old = establish(&client);
+    std::thread::sleep(Duration::from_millis(1100));
+    client.cli_ok(&["suspend", "home"]);
+    // A goes away; B takes over its address.
+    a.kill9();
+    b.kill9();
+    b.write_config(&gateway_config(a.ports, &shared_cfg));
+    b.ports = a.ports;
+    b.start();
+    let out = client.cli_ok(&["resume", "home", "--wait", "10"]);
+    assert!(out.contains("IKE SA home resumed"), "{out}\n{}", b.log());
+    assert_resumed_pair(&client, &b, &old);
+    assert!(
+        !b.path("state/ticket-keys").exists(),
+        "B used the shared file only"
+    );
+}

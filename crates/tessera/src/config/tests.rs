@@ -538,4 +538,118 @@ fn shipped_example_parses() {
     let names: Vec<&str> = c.connections.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["home", "roadwarriors"]);
     assert_eq!(c.connections[0].children[0].name, "net");
+    assert_eq!(
+        c.daemon.ticket_key_file,
+        PathBuf::from("/var/lib/tessera/ticket-keys")
+    );
+    assert_eq!(
+        c.daemon.wireshark_keys, None,
+        "a debugging aid, off in the example"
+    );
+    let p = c.session_policy("home");
+    assert!(p.persist && p.auto_resume);
+}
+
+#[test]
+fn resumption_state_defaults() {
+    let c = parse(GOOD).unwrap();
+    let d = &c.daemon;
+    assert_eq!(
+        d.ticket_key_file,
+        PathBuf::from("/var/lib/tessera-test/ticket-keys")
+    );
+    assert_eq!(d.ticket_key_rotation, Duration::from_secs(24 * 3600));
+    assert_eq!(d.wireshark_keys, None);
+    assert!(
+        !d.endpoint_config(1, 2).export_keys,
+        "key export is off by default"
+    );
+    assert_eq!(c.session_policy("home"), super::SessionPolicy::default());
+    assert_eq!(c.session_policy("nope"), super::SessionPolicy::default());
+}
+
+#[test]
+fn resumption_state_settings() {
+    let text = GOOD
+        .replace(
+            "log_level = \"debug\"",
+            "log_level = \"debug\"\nticket_key_file = \"keys/ring\"\nticket_key_rotation = \"2d\"\nwireshark_keys = \"wk.txt\"",
+        )
+        .replace(
+            "auth_form = \"libreswan\"",
+            "auth_form = \"libreswan\"\npersist = true\nauto_resume = true",
+        );
+    let c = parse(&text).unwrap();
+    let d = &c.daemon;
+    // Relative to the configuration file's directory.
+    assert_eq!(d.ticket_key_file, PathBuf::from("/etc/tessera/keys/ring"));
+    assert_eq!(d.ticket_key_rotation, Duration::from_secs(2 * 86_400));
+    assert_eq!(d.wireshark_keys, Some(PathBuf::from("/etc/tessera/wk.txt")));
+    assert!(d.endpoint_config(1, 2).export_keys);
+    assert_eq!(
+        c.session_policy("home"),
+        super::SessionPolicy {
+            persist: true,
+            auto_resume: true
+        }
+    );
+    assert_eq!(c.session_policy("gw"), super::SessionPolicy::default());
+}
+
+#[test]
+fn ticket_key_rotation_must_cover_ticket_lifetimes() {
+    // gw issues tickets with the default 8h lifetime; home does not issue tickets at all.
+    bad(
+        "log_level = \"debug\"",
+        "log_level = \"debug\"\nticket_key_rotation = \"4h\"",
+        Some(9),
+        "ticket_key_rotation (4h) is shorter than the ticket_lifetime of connection \"gw\" (8h)",
+    );
+    bad(
+        "log_level = \"debug\"",
+        "log_level = \"debug\"\nticket_key_rotation = \"0\"",
+        Some(9),
+        "ticket_key_rotation must be at least 1s",
+    );
+    // With the default rotation (24h), a longer ticket lifetime points at its connection.
+    let text = GOOD.replace("issue_tickets = false", "issue_tickets = true");
+    let text = text.replace("ticket_lifetime = \"2h\"", "ticket_lifetime = \"30h\"");
+    let e = parse(&text).map(|_| ()).unwrap_err();
+    let line = GOOD
+        .lines()
+        .position(|l| l == "[connections.home.resumption]")
+        .unwrap()
+        + 1;
+    assert_eq!(e.line, Some(line), "{e}");
+    assert!(
+        e.message.contains("(24h)") && e.message.contains("(30h)"),
+        "{e}"
+    );
+    // Equal is fine: the previous key still opens a ticket issued just before rotation.
+    let text = GOOD.replace(
+        "log_level = \"debug\"",
+        "log_level = \"debug\"\nticket_key_rotation = \"8h\"",
+    );
+    parse(&text).unwrap();
+}
+
+#[test]
+fn auto_resume_needs_persist() {
+    let line = GOOD
+        .lines()
+        .position(|l| l == "[connections.home.resumption]")
+        .unwrap()
+        + 1;
+    bad(
+        "auth_form = \"libreswan\"",
+        "auth_form = \"libreswan\"\nauto_resume = true",
+        Some(line),
+        "auto_resume needs persist = true",
+    );
+    bad(
+        "auth_form = \"libreswan\"",
+        "auth_form = \"libreswan\"\npersist = \"yes\"",
+        Some(line + 5),
+        "invalid type",
+    );
 }
