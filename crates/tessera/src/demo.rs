@@ -82,6 +82,7 @@ fn connection(
         rekey_time: Duration::from_secs(4 * 3600),
         dpd_delay: Duration::ZERO,
         resumption: ResumptionConfig::default(),
+        fragmentation: true,
     })
 }
 
