@@ -100,6 +100,8 @@ fn netns_libipsec(name: &str, mut side: Side) -> Pair {
     )
     .expect("tessera starts");
     let mut conf = StrongswanConf::default_ports();
+    // a rekeyed inbound SA normally lingers for 5 s; the rekey tests wait for it to be gone
+    conf.charon_extra = "    delete_rekeyed_delay = 1".into();
     // before kernel-netlink: the first loaded kernel interface gets the IPsec SAs
     conf.load =
         StrongswanConf::DEFAULT_PLUGINS.replace("kernel-netlink", "kernel-libipsec kernel-netlink");
