@@ -679,3 +679,38 @@ fn gateways_sharing_a_key_file_resume_each_others_clients() {
         "B used the shared file only"
     );
 }
+
+/// A resume the gateway never answers leaves the ticket unused (RFC 5723 §4.3.1): the session
+/// and its file are kept, and a later resume succeeds.
+#[test]
+fn unanswered_resume_keeps_the_session_for_a_retry() {
+    let mut gw = Node::new("gw-t", |p| gateway_config(p, ""));
+    let client = Node::new("client-t", |p| {
+        client_config(p, gw.ports, "persist = true", "")
+    });
+    let old = establish(&client);
+    std::thread::sleep(Duration::from_millis(1100));
+    client.cli_ok(&["suspend", "home"]);
+    gw.kill9();
+
+    let out = client.cli(&["resume", "home", "--wait", "10"]);
+    assert!(!out.status.success(), "{}", out.combined());
+    assert!(
+        out.stderr.contains("no answer to IKE_SESSION_RESUME")
+            && out.stderr.contains("peer not responding")
+            && out.stderr.contains("the suspended session is kept"),
+        "{}",
+        out.combined()
+    );
+    let l = client.list();
+    assert!(l.sas.is_empty(), "{l:?}");
+    assert_eq!(l.suspended.len(), 1, "{l:?}");
+    assert!(l.suspended[0].persisted);
+    assert!(client.session_file().exists());
+
+    gw.start();
+    let out = client.cli_ok(&["resume", "home", "--wait", "10"]);
+    assert!(out.contains("IKE SA home resumed"), "{out}");
+    assert_resumed_pair(&client, &gw, &old);
+    assert!(!client.session_file().exists());
+}

@@ -267,6 +267,7 @@ impl Driver {
             tap(Direction::In, local, r.remote, &r.data);
         }
         log_datagram(Direction::In, local, r.remote, &r.data);
+        self.note_resume_answer(&r.data);
         self.ep.handle(Instant::now(), local, r.remote, &r.data);
     }
 

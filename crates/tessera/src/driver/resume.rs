@@ -62,6 +62,8 @@ pub(super) struct Attempt {
     spi: Option<[u8; 8]>,
     /// Why it fell back to a full handshake; `None` while resuming with the ticket.
     fallback: Option<String>,
+    /// Whether the gateway answered the IKE_SESSION_RESUME request at all.
+    answered: bool,
     /// The session as it was, to put back if the gateway never answered (the ticket is then
     /// unused, RFC 5723 §4.3.1: it counts as used only once an SA is established with it).
     saved: Option<SecretBytes>,
@@ -352,6 +354,7 @@ impl Driver {
             spi: Some(spi),
             saved: fallback.is_none().then_some(saved),
             fallback,
+            answered: false,
             started: now,
             tx,
         });
@@ -414,8 +417,20 @@ impl Driver {
         };
         let refused = *reason == SaError::Protocol(PeerMisbehaved::TicketRefused);
         if self.attempts[i].fallback.is_none() && refused {
-            let why = "the gateway refused the ticket".to_string();
-            self.remove_session_file(connection);
+            // The engine reports every fallback this way; whether the gateway answered at all
+            // tells a refused ticket from an unreachable gateway.
+            let answered = self.attempts[i].answered;
+            let why = if answered {
+                "the gateway refused the ticket"
+            } else {
+                "no answer to IKE_SESSION_RESUME"
+            }
+            .to_string();
+            if answered {
+                // A refused ticket is useless; an unanswered one stays until the fallback ends.
+                self.attempts[i].saved = None;
+                self.remove_session_file(connection);
+            }
             // The engine has already started the full IKE_SA_INIT: the newest initiator SA of
             // this connection that is still connecting and was not resumed.
             let new = self
@@ -431,68 +446,87 @@ impl Driver {
                 })
                 .map(|s| s.spi_i)
                 .find(|spi| !self.attempts.iter().any(|a| a.spi == Some(*spi)));
-            let a = &mut self.attempts[i];
-            a.saved = None;
-            a.fallback = Some(why.clone());
-            match new {
-                Some(spi) => {
-                    tracing::info!(
-                        connection,
-                        spi = spi_hex(&spi),
-                        "resume fell back to a full handshake: {why}"
-                    );
-                    a.spi = Some(spi);
-                }
-                None => {
-                    let a = self.attempts.swap_remove(i);
-                    let msg = format!(
-                        "resume of {connection} failed: {why}, and no full handshake could be started (see the daemon log)"
-                    );
-                    tracing::warn!(connection, "{msg}");
-                    if let Some(tx) = a.tx {
-                        let _ = tx.send(Response::error(msg));
-                    }
-                }
+            if let Some(spi) = new {
+                tracing::info!(
+                    connection,
+                    spi = spi_hex(&spi),
+                    "resume fell back to a full handshake: {why}"
+                );
+                let a = &mut self.attempts[i];
+                a.fallback = Some(why);
+                a.spi = Some(spi);
+                return;
             }
-            return;
+            self.attempts[i].fallback = Some(why);
         }
         let a = self.attempts.swap_remove(i);
-        let msg = match (&a.fallback, a.saved) {
-            (None, Some(saved)) if *reason == SaError::Timeout => {
-                // Never answered: the ticket was not used, so the session stays resumable.
-                let kept = match SuspendedSession::decode(saved.expose()) {
-                    Ok(s)
-                        if !self
-                            .ep
-                            .suspended_sessions()
-                            .any(|x| x.connection == connection) =>
-                    {
-                        self.ep.insert_suspended(s);
-                        true
-                    }
-                    _ => false,
-                };
-                if kept {
-                    format!(
-                        "resume of {connection} failed: {reason}; the suspended session is kept, \
-                         retry with `tessera resume {connection}`"
-                    )
-                } else {
-                    self.remove_session_file(connection);
-                    format!("resume of {connection} failed: {reason}")
-                }
-            }
-            (None, _) => {
-                self.remove_session_file(connection);
-                format!("resume of {connection} failed: {reason}")
-            }
-            (Some(why), _) => format!(
+        let what = match &a.fallback {
+            None => format!("resume of {connection} failed: {reason}"),
+            Some(why) if refused => format!(
+                "resume of {connection} failed: {why}, and no full handshake could be started (see the daemon log)"
+            ),
+            Some(why) => format!(
                 "resume of {connection} fell back to full handshake ({why}), which failed: {reason}"
             ),
+        };
+        // Nothing answered: the ticket was not used, so the session stays resumable.
+        let kept = *reason == SaError::Timeout
+            && a.saved
+                .as_ref()
+                .is_some_and(|saved| self.restore_session(connection, saved));
+        let msg = if kept {
+            format!(
+                "{what}; the suspended session is kept, retry with `tessera resume {connection}`"
+            )
+        } else {
+            self.remove_session_file(connection);
+            what
         };
         tracing::warn!(connection, "{msg}");
         if let Some(tx) = a.tx {
             let _ = tx.send(Response::error(msg));
+        }
+    }
+
+    /// Put a session back into the engine (unless it holds a newer one); true if it is there.
+    fn restore_session(&mut self, connection: &str, saved: &SecretBytes) -> bool {
+        if self
+            .ep
+            .suspended_sessions()
+            .any(|s| s.connection == connection)
+        {
+            return false;
+        }
+        match SuspendedSession::decode(saved.expose()) {
+            Ok(s) => {
+                self.ep.insert_suspended(s);
+                true
+            }
+            Err(e) => {
+                tracing::warn!(connection, error = %e, "cannot restore the suspended session");
+                false
+            }
+        }
+    }
+
+    /// A datagram arrived: note whether it answers a pending IKE_SESSION_RESUME.
+    pub(super) fn note_resume_answer(&mut self, bytes: &[u8]) {
+        if self.attempts.is_empty() {
+            return;
+        }
+        let ike_proto::transmit::Datagram::Ike(ike) = ike_proto::transmit::classify(bytes) else {
+            return;
+        };
+        let Ok(h) = ike_wire::IkeHeader::parse(ike) else {
+            return;
+        };
+        if !h.flags.is_response() {
+            return;
+        }
+        for a in &mut self.attempts {
+            if a.fallback.is_none() && a.spi == Some(h.spi_i) {
+                a.answered = true;
+            }
         }
     }
 
