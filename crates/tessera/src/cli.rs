@@ -48,7 +48,7 @@ pub enum Command {
         #[arg(long, default_value_t = 30)]
         wait: u64,
     },
-    /// Delete the IKE SAs of a connection.
+    /// Delete the IKE SAs of a connection and forget its suspended session.
     Terminate {
         /// Connection name.
         name: String,
@@ -56,7 +56,7 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         wait: u64,
     },
-    /// Show IKE SAs and their Child SAs.
+    /// Show IKE SAs, their Child SAs and suspended sessions.
     List {
         /// Machine-readable output (SPIs as hex strings).
         #[arg(long)]
@@ -69,14 +69,17 @@ pub enum Command {
         /// Connection name.
         name: String,
     },
-    /// Suspend a connection's IKE SA (RFC 5723): it is replaced by a suspended session that
-    /// holds the gateway's ticket (saved to the state directory with `persist = true`).
+    /// Suspend a connection's IKE SA, keeping only the gateway's ticket (RFC 5723).
+    ///
+    /// The SA and its Child SAs are removed without telling the gateway; the suspended session
+    /// is saved to `<state_dir>/sessions/` when the connection says `persist = true`.
     Suspend {
         /// Connection name.
         name: String,
     },
-    /// Resume a suspended session with IKE_SESSION_RESUME; falls back to a full handshake if
-    /// the ticket is refused or expired, and says so.
+    /// Resume a suspended session (IKE_SESSION_RESUME).
+    ///
+    /// Falls back to a full handshake if the ticket is refused or expired, and says why.
     Resume {
         /// Connection name.
         name: String,
@@ -95,7 +98,7 @@ pub enum Command {
         #[arg(long)]
         child: bool,
     },
-    /// Ask the gateway for a fresh resumption ticket (RFC 5723 INFORMATIONAL exchange).
+    /// Ask the gateway for a fresh resumption ticket (RFC 5723).
     RequestTicket {
         /// Connection name.
         name: String,
