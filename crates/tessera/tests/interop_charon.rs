@@ -14,14 +14,11 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use support::charon::SaInfo;
 use support::daemon::daemon_section;
-use support::interop::{
-    Auth, ChildSpec, ECP256_CBC, PEER_ID, Proposal, Side, X25519_GCM, assert_same_ike_sa,
-};
+use support::interop::{Auth, ECP256_CBC, Proposal, Side, X25519_GCM, assert_same_ike_sa};
 use support::process::wait_until;
 use support::{
     Charon, Netns, Peer, PortPair, StrongswanConf, Tessera, free_udp_port_pair, require_peer,

@@ -1,6 +1,7 @@
 //! Real-peer test harness: runs third-party IKEv2 daemons (strongSwan's charon, libreswan's
 //! pluto 4.10 and 5.2) with private configuration, sockets and logs, so integration tests can
-//! drive them against each other and, later, against Tessera.
+//! drive them against each other and against the Tessera daemon ([`daemon::Tessera`]);
+//! [`interop`] renders one connection description into both ends' configurations.
 //!
 //! Use from an integration test with `mod support;` and start every peer test with
 //! [`require_peer`]. The peers are installed by `scripts/install-peers.sh` (as root); the facts
@@ -13,11 +14,13 @@
 //! private mount namespace) even where `charon-systemd` is installed.
 #![allow(dead_code, unreachable_pub, unused_imports)] // each test binary uses a different subset of the harness
 
+pub mod capture;
 pub mod charon;
 pub mod daemon;
 pub mod interop;
 pub mod netns;
 pub mod pluto;
+pub mod pluto5;
 pub mod ports;
 pub mod process;
 pub mod swanctl_pretty;
