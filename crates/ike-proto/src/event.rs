@@ -55,6 +55,22 @@ pub enum Event {
     },
     /// The gateway's ticket keys rotated; the driver persists the key ring.
     TicketKeysRotated,
+    /// A resumption attempt failed and a full IKE_SA_INIT was started instead (RFC 5723 §4.3.1).
+    ResumeFallback {
+        /// Connection name.
+        connection: String,
+        /// Why (for the user; no secrets).
+        why: String,
+    },
+    /// An IKE SA rekey replaced one IKE SA by another (RFC 7296 §1.3.2).
+    IkeRekeyed {
+        /// Connection name.
+        connection: String,
+        /// Our SPI of the old SA.
+        old_local_spi: [u8; 8],
+        /// Our SPI of the new SA.
+        new_local_spi: [u8; 8],
+    },
     /// An IKE SA ended.
     Closed {
         /// Connection name (empty for half-open responder SAs).

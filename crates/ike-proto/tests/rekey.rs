@@ -168,6 +168,10 @@ fn ike_rekey_moves_children_and_replaces_the_sa() {
             })
             .collect();
     assert_eq!(closed, vec![SaError::Rekeyed]);
+    assert!(p.a.events.iter().any(
+        |e| matches!(e, Event::IkeRekeyed { old_local_spi, new_local_spi, .. }
+        if *old_local_spi == old.spi_i && *new_local_spi == la[0].spi_i)
+    ));
     let closed_b: Vec<_> =
         p.b.events
             .iter()

@@ -678,6 +678,11 @@ fn rfc5723_p12_ticket_nack_falls_back_to_a_full_handshake() {
     let l = p.a.ep.list();
     assert_eq!(l.len(), 1);
     assert!(!l[0].resumed, "full IKE_SA_INIT after TICKET_NACK");
+    assert!(
+        p.a.events
+            .iter()
+            .any(|e| matches!(e, Event::ResumeFallback { why, .. } if why.contains("TICKET_NACK")))
+    );
     assert_eq!(p.sent_of(true, ExchangeType::IkeSaInit).len(), 2);
     assert!(p.a.events.iter().any(|e| matches!(
         e,

@@ -41,6 +41,7 @@ fn daemon_config() -> DaemonConfig {
         ticket_key_file: "/nonexistent".into(),
         ticket_key_rotation: Duration::from_secs(24 * 3600),
         wireshark_keys: None,
+        fragment_mtu: 1232,
     }
 }
 

@@ -562,12 +562,9 @@ fn one_child_now(p: &Pair) -> support::Result<Option<(String, String)>> {
 
 /// `rekey_time = 0` on a Tessera child means "never rekey" (config: "0 = off"); the Child SA
 /// must then live on, not expire at once.
-/// BUG (ike-proto `ChildSa::new`: `expire_at = now + life_time.max(rekey_time)`, and the config
-/// derives `life_time = rekey_time * 1.1 = 0`): the child hits its hard lifetime right after
-/// IKE_AUTH and Tessera sends an INFORMATIONAL with a Delete for it (log: "Child SA hard
-/// lifetime reached"). Un-ignore once fixed.
+/// Regression: zero lifetimes once made the child hit its hard lifetime right after IKE_AUTH
+/// (fixed in ike-proto `ChildSa::new`: zero means never).
 #[test]
-#[ignore = "BUG: a child with rekey_time = 0 expires immediately (ike-proto ChildSa::new)"]
 fn tessera_child_with_rekey_time_zero_stays_up() {
     if !require_peer(Peer::Charon) || !require_peer(Peer::Netns) {
         return;

@@ -99,6 +99,10 @@ impl Endpoint {
         let unix = self.unix_at(now);
         if session.is_expired(unix) {
             tracing::warn!(conn = %name, "session resumption not possible: the ticket expired; falling back to a full IKE_SA_INIT");
+            self.shared.events.push_back(Event::ResumeFallback {
+                connection: name.clone(),
+                why: "the ticket expired".into(),
+            });
             return self.initiate(now, &name);
         }
         let local = self.local_for(&conn, session.peer.ip());

@@ -440,6 +440,11 @@ impl IkeSa {
             // The ticket describes the new SA (conformance §I.4).
             resp.push(super::ticket::answer_ticket_request(&new, ctx));
         }
+        ctx.events.push_back(crate::Event::IkeRekeyed {
+            connection: self.conn.name.clone(),
+            old_local_spi: self.local_spi(),
+            new_local_spi: new.local_spi(),
+        });
         ctx.spawned.push(new);
         self.superseded = true;
         self.phase = Phase::Deleting; // the initiator of the rekey deletes this SA
@@ -656,6 +661,11 @@ impl IkeSa {
                 new.queue.push_back(RequestKind::TicketRequest);
             }
         }
+        ctx.events.push_back(crate::Event::IkeRekeyed {
+            connection: self.conn.name.clone(),
+            old_local_spi: self.local_spi(),
+            new_local_spi: new.local_spi(),
+        });
         ctx.spawned.push(new);
         self.superseded = true;
         // We initiated: delete the old SA (its Child SAs now belong to the new one).

@@ -166,6 +166,10 @@ impl IkeSa {
             connection: self.conn.name.clone(),
             why: why.to_string(),
         });
+        ctx.events.push_back(crate::Event::ResumeFallback {
+            connection: self.conn.name.clone(),
+            why: why.to_string(),
+        });
         self.window.complete();
         self.close(ctx, SaError::Protocol(PeerMisbehaved::TicketRefused));
     }

@@ -154,6 +154,12 @@ impl TicketKeyRing {
         false
     }
 
+    /// Change the rotation period (e.g. after a configuration change); takes effect for the
+    /// next rotation and the previous key's grace window. Clamped to at least one second.
+    pub fn set_rotation_secs(&mut self, rotation_secs: u64) {
+        self.rotation_secs = rotation_secs.max(1);
+    }
+
     /// Unix time of the next change [`TicketKeyRing::maybe_rotate`] will make (rotation of the
     /// current key, which coincides with the end of the previous key's grace period).
     pub fn next_rotation(&self) -> u64 {

@@ -210,6 +210,7 @@ fn daemon(cx: &Ctx<'_>, d: &RawDaemon) -> Result<DaemonConfig, ConfigError> {
         ticket_key_file,
         ticket_key_rotation,
         wireshark_keys,
+        fragment_mtu: d.fragment_mtu,
     })
 }
 
@@ -320,7 +321,7 @@ fn connection(
         rekey_time: c.rekey_time.0,
         dpd_delay: c.dpd_delay.map(|d| d.0).unwrap_or_default(),
         resumption,
-        fragmentation: true,
+        fragmentation: c.fragmentation,
     };
     conn.validate().map_err(|e| at_conn(e.to_string()))?;
     Ok(conn)

@@ -74,6 +74,8 @@ pub struct DaemonConfig {
     /// Debugging aid: append every IKE SA's keys to this file as Wireshark
     /// `ikev2_decryption_table` lines. Off (`None`) by default.
     pub wireshark_keys: Option<PathBuf>,
+    /// Largest UDP payload sent before encrypted messages are fragmented (RFC 7383).
+    pub fragment_mtu: usize,
 }
 
 impl DaemonConfig {
@@ -88,6 +90,7 @@ impl DaemonConfig {
             retransmit_timeout: self.retransmit_timeout,
             retransmit_tries: self.retransmit_tries,
             export_keys: self.wireshark_keys.is_some(),
+            fragment_mtu: self.fragment_mtu,
             ..EndpointConfig::default()
         }
     }

@@ -98,6 +98,8 @@ pub(super) struct RawDaemon {
     pub ticket_key_rotation: Option<Spanned<Dur>>,
     #[serde(default)]
     pub wireshark_keys: Option<Spanned<String>>,
+    #[serde(default = "default_fragment_mtu")]
+    pub fragment_mtu: usize,
 }
 
 impl Default for RawDaemon {
@@ -118,6 +120,7 @@ impl Default for RawDaemon {
             ticket_key_file: None,
             ticket_key_rotation: None,
             wireshark_keys: None,
+            fragment_mtu: default_fragment_mtu(),
         }
     }
 }
@@ -144,6 +147,17 @@ pub(super) struct RawConn {
     pub children: OrderedMap<Spanned<RawChild>>,
     #[serde(default)]
     pub resumption: Option<Spanned<RawResumption>>,
+    #[serde(default = "default_true")]
+    pub fragmentation: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// 1280 (IPv6 minimum MTU) − 40 (IPv6 header) − 8 (UDP header).
+fn default_fragment_mtu() -> usize {
+    1232
 }
 
 /// Authentication method keyword.

@@ -99,6 +99,22 @@ impl Driver {
             }
             Event::Suspended { connection } => self.persist_suspended(&connection),
             Event::TicketKeysRotated => self.persist_ticket_keys(),
+            Event::ResumeFallback { connection, why } => {
+                self.resume_fallback_reason(&connection, why)
+            }
+            Event::IkeRekeyed {
+                connection,
+                old_local_spi,
+                new_local_spi,
+            } => {
+                tracing::info!(
+                    connection,
+                    old = spi_hex(&old_local_spi),
+                    new = spi_hex(&new_local_spi),
+                    "IKE SA rekeyed"
+                );
+                self.export_keys(new_local_spi);
+            }
             // The engine's event set is non-exhaustive; a new kind is logged until handled.
             other => tracing::debug!(event = ?other, "unhandled engine event"),
         }

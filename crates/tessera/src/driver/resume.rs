@@ -64,6 +64,8 @@ pub(super) struct Attempt {
     fallback: Option<String>,
     /// Whether the gateway answered the IKE_SESSION_RESUME request at all.
     answered: bool,
+    /// The engine's reason for falling back (Event::ResumeFallback), when it gave one.
+    engine_why: Option<String>,
     /// The session as it was, to put back if the gateway never answered (the ticket is then
     /// unused, RFC 5723 §4.3.1: it counts as used only once an SA is established with it).
     saved: Option<SecretBytes>,
@@ -355,6 +357,7 @@ impl Driver {
             saved: fallback.is_none().then_some(saved),
             fallback,
             answered: false,
+            engine_why: None,
             started: now,
             tx,
         });
@@ -409,6 +412,18 @@ impl Driver {
         }
     }
 
+    /// Event::ResumeFallback: the engine's own reason for giving up on the ticket, used in place of
+    /// the answered/unanswered guess below.
+    pub(super) fn resume_fallback_reason(&mut self, connection: &str, why: String) {
+        if let Some(a) = self
+            .attempts
+            .iter_mut()
+            .find(|a| a.connection == connection && a.fallback.is_none())
+        {
+            a.engine_why = Some(why);
+        }
+    }
+
     /// Event::Closed: a resume that failed, or whose ticket was refused (the engine then starts
     /// a full handshake by itself, which the attempt follows).
     pub(super) fn resume_closed(&mut self, connection: &str, local_spi: [u8; 8], reason: &SaError) {
@@ -420,12 +435,14 @@ impl Driver {
             // The engine reports every fallback this way; whether the gateway answered at all
             // tells a refused ticket from an unreachable gateway.
             let answered = self.attempts[i].answered;
-            let why = if answered {
-                "the gateway refused the ticket"
-            } else {
-                "no answer to IKE_SESSION_RESUME"
-            }
-            .to_string();
+            let why = self.attempts[i].engine_why.take().unwrap_or_else(|| {
+                if answered {
+                    "the gateway refused the ticket"
+                } else {
+                    "no answer to IKE_SESSION_RESUME"
+                }
+                .to_string()
+            });
             if answered {
                 // A refused ticket is useless; an unanswered one stays until the fallback ends.
                 self.attempts[i].saved = None;
