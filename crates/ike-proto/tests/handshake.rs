@@ -90,6 +90,7 @@ fn psk_setup_aead_x25519_establishes_both_sides_with_matching_child_keys() {
             PayloadType::Nonce,
             PayloadType::Notify,
             PayloadType::Notify,
+            PayloadType::Notify,
             PayloadType::Notify
         ]
     );
@@ -106,7 +107,8 @@ fn psk_setup_aead_x25519_establishes_both_sides_with_matching_child_keys() {
         vec![
             NotifyType::NatDetectionSourceIp,
             NotifyType::NatDetectionDestinationIp,
-            NotifyType::Ikev2FragmentationSupported
+            NotifyType::Ikev2FragmentationSupported,
+            NotifyType::ChildlessIkev2Supported
         ]
     );
     assert_eq!(sent_a[1].header.exchange_type, ExchangeType::IkeAuth);
@@ -474,4 +476,22 @@ fn key_export_matches_on_both_sides_and_is_off_by_default() {
     p.a.ep.initiate(p.now, "home").unwrap();
     p.drive_until_established(Duration::from_secs(5));
     assert!(p.a.ep.key_export(&p.a.ep.list()[0].spi_i).is_none());
+}
+
+#[test]
+fn childless_ike_sa_when_no_child_is_configured() {
+    // RFC 6023: both sides announce CHILDLESS_IKEV2_SUPPORTED; an initiator without children
+    // sends IKE_AUTH without SA/TS and gets an IKE SA only.
+    let (mut a, b) = default_conns();
+    a.children.clear();
+    let mut p = Pair::new(31, a, b);
+    p.a.ep.initiate(p.now, "home").unwrap();
+    p.drive_until_established(Duration::from_secs(5));
+    assert!(
+        p.sent_by(false)[0]
+            .find_notify(NotifyType::ChildlessIkev2Supported)
+            .is_some()
+    );
+    assert!(p.a.ep.list()[0].children.is_empty());
+    assert!(p.b.ep.list()[0].children.is_empty());
 }

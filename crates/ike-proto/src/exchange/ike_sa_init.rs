@@ -217,6 +217,8 @@ impl IkeSa {
                 NotifyType::Ikev2FragmentationSupported,
             ));
         }
+        // RFC 6023: we accept an IKE_AUTH without a Child SA, and may send one.
+        p.push(crate::exchange::status(NotifyType::ChildlessIkev2Supported));
         if uses_certs(&self.conn) {
             p.push(signature_hash_notify());
         }
@@ -456,6 +458,9 @@ impl IkeSa {
             p.push(crate::exchange::status(
                 NotifyType::Ikev2FragmentationSupported,
             ));
+        }
+        if find_notify(&msg.payloads, NotifyType::ChildlessIkev2Supported).is_some() {
+            p.push(crate::exchange::status(NotifyType::ChildlessIkev2Supported));
         }
         if uses_certs(&sa.conn) {
             if let Some(req) = crate::exchange::ike_auth::certreq(&sa.conn) {
