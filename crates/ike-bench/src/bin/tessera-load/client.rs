@@ -90,6 +90,22 @@ impl Worker {
         let mut pending: HashMap<String, Instant> = HashMap::new();
         let mut next = 0;
         loop {
+            // Completions first, so that their slots are refilled before waiting.
+            while let Some(ev) = self.ep.poll_event() {
+                match ev {
+                    Event::ChildUp { connection, .. } => {
+                        if let Some(t0) = pending.remove(&connection) {
+                            out.latencies.push(t0.elapsed());
+                            bar.inc(1);
+                        }
+                    }
+                    Event::Closed { connection, .. } if pending.remove(&connection).is_some() => {
+                        out.failures += 1;
+                        bar.inc(1);
+                    }
+                    _ => {}
+                }
+            }
             let now = Instant::now();
             while pending.len() < self.in_flight && next < self.names.len() && now < deadline {
                 let name = self.names[next].clone();
@@ -107,21 +123,6 @@ impl Worker {
                 }
             }
             self.flush().await;
-            while let Some(ev) = self.ep.poll_event() {
-                match ev {
-                    Event::ChildUp { connection, .. } => {
-                        if let Some(t0) = pending.remove(&connection) {
-                            out.latencies.push(t0.elapsed());
-                            bar.inc(1);
-                        }
-                    }
-                    Event::Closed { connection, .. } if pending.remove(&connection).is_some() => {
-                        out.failures += 1;
-                        bar.inc(1);
-                    }
-                    _ => {}
-                }
-            }
             let now = Instant::now();
             let before = pending.len();
             pending.retain(|_, t0| now.duration_since(*t0) < self.timeout);
