@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::netns::Netns;
@@ -116,11 +117,13 @@ impl Pcap {
     fn tshark(&self, decode: &Decode) -> Result<Command> {
         let mut cmd = Command::new(TSHARK);
         // a private configuration directory: no user preferences, and the decryption table
-        let conf = self.dir.path().join(if decode.ikev2_keys.is_some() {
-            "wireshark-keys"
-        } else {
-            "wireshark-plain"
-        });
+        // one directory per call, so a later (e.g. deliberately damaged) table never hides
+        // the one an earlier decode used when the directory is kept for debugging
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let conf = self
+            .dir
+            .path()
+            .join(format!("wireshark-{}", N.fetch_add(1, Ordering::Relaxed)));
         std::fs::create_dir_all(&conf).map_err(io_err("creating a wireshark config dir"))?;
         if let Some(keys) = &decode.ikev2_keys {
             std::fs::write(conf.join("ikev2_decryption_table"), keys)
