@@ -49,7 +49,11 @@ fn committed_corpus_matches_generator() {
     }
     for s in &seeds {
         let got = std::fs::read(corpus_dir().join(s.target).join(&s.name)).unwrap();
-        assert_eq!(got, s.data, "corpus/{}/{} is stale", s.target, s.name);
+        assert_eq!(
+            got, s.data,
+            "corpus/{}/{} is stale (the engine's messages changed?); regenerate with TESSERA_REGEN_CORPUS=1",
+            s.target, s.name
+        );
     }
 }
 

@@ -6,6 +6,10 @@
 //! RFC 8031 App. A, RFC 5903 §8) and from real message shapes sealed with the crate's own
 //! `ike_crypto::sk`, so every seed reaches past the framing checks into the payload parsers.
 //!
+//! The engine-level targets (`endpoint_responder`, `ticket_open`, `session_decode`) are seeded
+//! from real exchanges with a deterministic responder ([`responder`], [`proto_seeds`]);
+//! `config_parse` from the daemon's example configuration.
+//!
 //! `cargo test --manifest-path fuzz/Cargo.toml` checks the committed `corpus/` against
 //! [`seeds::all`]; `TESSERA_REGEN_CORPUS=1` rewrites it.
 
@@ -13,7 +17,11 @@
 #![warn(missing_docs)]
 
 pub mod fixtures;
+pub mod proto_seeds;
+pub mod responder;
 pub mod seeds;
 
 #[cfg(test)]
 mod corpus_tests;
+#[cfg(test)]
+mod proto_corpus_tests;

@@ -682,5 +682,16 @@ pub fn all() -> Vec<Seed> {
     add("sk_open", sk_open_seeds());
     add("sk_roundtrip", sk_roundtrip_seeds());
     add("ike_crypto_dh", dh_seeds());
+    let proto = crate::proto_seeds::record();
+    add(
+        "ticket_open",
+        crate::proto_seeds::ticket_seeds(&proto.session),
+    );
+    add(
+        "session_decode",
+        crate::proto_seeds::session_seeds(&proto.session),
+    );
+    add("endpoint_responder", proto.responder);
+    add("config_parse", crate::proto_seeds::config_seeds());
     out
 }
