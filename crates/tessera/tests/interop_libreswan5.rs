@@ -26,13 +26,18 @@ use support::{Peer, require_peer};
 use tessera::control::SaJson;
 
 const T: Duration = Duration::from_secs(15);
+/// Tessera's exported IKE SA keys (Wireshark `ikev2_decryption_table`).
+const KEYS: &str = "ikev2_decryption_table";
 
 const IKE_SA_INIT: u8 = 34;
 const IKE_AUTH: u8 = 35;
 const IKE_SESSION_RESUME: u8 = 38;
+/// Shared Key Message Integrity Code, the AUTH method of a resumed IKE_AUTH (both ends).
+const AUTH_SHARED_KEY: u8 = 2;
 /// RFC 7383 Encrypted and Authenticated Fragment payload.
 const SKF: u8 = 53;
 const TICKET_LT_OPAQUE: u16 = 16409;
+const TICKET_REQUEST: u16 = 16410;
 const TICKET_NACK: u16 = 16412;
 const TICKET_OPAQUE: u16 = 16413;
 
@@ -48,8 +53,13 @@ fn start(name: &str, role: Role, auth_form: &str) -> Option<(Lsw5, Capture)> {
     if !require_peer(Peer::Pluto5) || !require_peer(Peer::Tshark) {
         return None;
     }
-    let l = Lsw5::start(name, role, &format!("auth_form = \"{auth_form}\""), "")
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let l = Lsw5::start(
+        name,
+        role,
+        &format!("auth_form = \"{auth_form}\""),
+        &format!("wireshark_keys = \"{}/{KEYS}\"", support::daemon::DIR),
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
     let cap = Capture::start(
         Some(&l.ns.a),
         l.ns.a.ifname(),
@@ -113,6 +123,44 @@ fn assert_resume_exchange(frames: &[IkeFrame], sa: &SaJson, client: &str, gatewa
             .any(|f| f.exchange == IKE_SA_INIT && f.of_sa(&sa.spi_i)),
         "{all}"
     );
+}
+
+/// Decrypts the resumed IKE_AUTH of `sa` with the keys Tessera exported. pluto derived its
+/// keys of the resumed SA by itself (SKEYSEED = prf(SK_d, "Resumption" | Ni | Nr), its debug
+/// log says so), so pluto's message decrypting and passing tshark's ICV check under Tessera's
+/// keys shows both ends derived the same resumption keys. Returns (request, response).
+#[track_caller]
+fn decrypt_resumed_auth(l: &Lsw5, pcap: &Pcap, sa: &SaJson) -> (IkeFrame, IkeFrame) {
+    let table = std::fs::read_to_string(l.tessera.dir().join(KEYS)).expect("key table");
+    assert!(
+        table
+            .lines()
+            .any(|line| line.starts_with(&format!("{},{},", sa.spi_i, sa.spi_r))),
+        "no exported keys for the resumed SA {sa:#?}:\n{table}"
+    );
+    let keyed = Decode {
+        udpencap_ports: Vec::new(),
+        ikev2_keys: Some(table),
+    };
+    let frames = pcap.ike_frames(&keyed, "isakmp").expect("tshark");
+    let all = describe_frames(&frames);
+    let bad = pcap
+        .fields(&keyed, "isakmp.ikev2.integrity_checksum", &["frame.number"])
+        .unwrap();
+    assert!(bad.is_empty(), "tshark: ICV check failed in {bad:?}\n{all}");
+    let pick = |response: bool| {
+        frames
+            .iter()
+            .find(|f| f.exchange == IKE_AUTH && f.response == response && f.of_sa(&sa.spi_i))
+            .cloned()
+            .unwrap_or_else(|| panic!("no resumed IKE_AUTH\n{all}"))
+    };
+    let (req, resp) = (pick(false), pick(true));
+    assert_eq!(req.auth_methods, [AUTH_SHARED_KEY], "{all}");
+    assert_eq!(resp.auth_methods, [AUTH_SHARED_KEY], "{all}");
+    assert!(req.has_notify(TICKET_REQUEST), "{all}");
+    assert!(resp.has_notify(TICKET_LT_OPAQUE), "a new ticket\n{all}");
+    (req, resp)
 }
 
 #[test]
@@ -252,7 +300,7 @@ fn tessera_client_pluto5_gateway_libreswan_form_resumes_then_falls_back_after_na
     assert!(l.tessera.log().contains("refused"), "one log line says why");
 
     // The wire, as tshark sees it.
-    let (_pcap, frames) = frames(cap);
+    let (pcap, frames) = frames(cap);
     let all = describe_frames(&frames);
     // pluto fragments the ticket-carrying IKE_AUTH response (RFC 7383); Tessera reassembled it
     let first_auth_resp: Vec<&IkeFrame> = frames
@@ -267,6 +315,9 @@ fn tessera_client_pluto5_gateway_libreswan_form_resumes_then_falls_back_after_na
         "fragmented IKE_AUTH response expected\n{all}"
     );
     assert_resume_exchange(&frames, &resumed, &tessera_ip, &pluto_ip);
+    let (req, resp) = decrypt_resumed_auth(&l, &pcap, &resumed);
+    assert_eq!(req.fqdns, [TESSERA_ID, PLUTO_ID], "IDi, IDr of the ticket");
+    assert_eq!(resp.fqdns, [PLUTO_ID], "pluto's IDr");
     // after the restart: TICKET_NACK, then a full IKE_SA_INIT with the fallback SA's SPIs
     let nack = frames
         .iter()
@@ -445,9 +496,12 @@ fn pluto5_client_tessera_gateway_libreswan_form_resumes_twice() {
     assert_eq!(l.pluto_log_count("sent IKE_SESSION_RESUME request"), 2);
     assert!(!l.tessera.log().contains("AUTH mismatch"));
 
-    let (_pcap, frames) = frames(cap);
+    let (pcap, frames) = frames(cap);
     for sa in &seen[1..] {
         assert_resume_exchange(&frames, sa, &pluto_ip, &tessera_ip);
+        let (req, resp) = decrypt_resumed_auth(&l, &pcap, sa);
+        assert_eq!(req.fqdns, [PLUTO_ID, TESSERA_ID], "IDi, IDr of the ticket");
+        assert_eq!(resp.fqdns, [TESSERA_ID], "Tessera's IDr");
     }
     // Tessera's tickets (TICKET_LT_OPAQUE) travel encrypted: only the IKE_SESSION_RESUME
     // requests show a ticket in clear (TICKET_OPAQUE), and no TICKET_NACK was sent
