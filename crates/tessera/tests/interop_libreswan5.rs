@@ -353,7 +353,6 @@ fn tessera_client_pluto5_gateway_libreswan_form_resumes_then_falls_back_after_na
 /// and fall back to a full handshake by itself (DESIGN.md: "On N(TICKET_NACK), an expired
 /// ticket or a resume failure the client falls back to a full IKE_SA_INIT").
 #[test]
-#[ignore = "bug: after AUTHENTICATION_FAILED in the resumed IKE_AUTH Tessera gives up instead of falling back to IKE_SA_INIT (`resume of X failed: peer answered AUTHENTICATION_FAILED`, no SA, session gone)"]
 fn tessera_client_pluto5_gateway_rfc_form_is_refused_and_falls_back() {
     let name = "t2p5-rfc";
     let Some((l, cap)) = start(name, Role::TesseraClient, "rfc") else {

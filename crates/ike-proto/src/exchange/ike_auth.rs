@@ -436,6 +436,10 @@ impl IkeSa {
     pub(crate) fn process_auth_response(&mut self, ctx: &mut Ctx<'_>, payloads: &[Payload]) {
         if let Err(e) = self.authenticate_responder(ctx, payloads) {
             tracing::warn!(conn = %self.conn.name, error = %e, "IKE_AUTH failed");
+            if self.resumed && !self.gateway {
+                // A failed resume falls back to a full handshake (RFC 5723 §4.3.1, DESIGN).
+                return self.fall_back(ctx, &format!("the resumed IKE_AUTH failed: {e}"));
+            }
             return self.close(ctx, e);
         }
         self.establish(ctx);

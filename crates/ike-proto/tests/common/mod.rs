@@ -451,3 +451,21 @@ pub fn short(e: &Event) -> String {
 pub fn ts(s: &str) -> TsConfig {
     TsConfig::parse(s).unwrap().unwrap()
 }
+
+/// Give the gateway (b) a ticket key ring created at the simulation's wall clock, rotated every
+/// `rotation` seconds (a fixed seed, so runs stay reproducible).
+pub fn install_ticket_keys(p: &mut Pair, rotation: u64) {
+    let mut rng = ChaCha20Rng::seed_from_u64(99);
+    let ring = ike_proto::ticket::TicketKeyRing::generate(1_790_000_000, rotation, &mut rng);
+    p.b.ep.set_ticket_keys(ring);
+}
+
+/// The fault mix of the reliability tests: 20% loss, 20% duplication, 20% reordering.
+pub fn lossy() -> Faults {
+    Faults {
+        loss: 0.2,
+        duplicate: 0.2,
+        reorder: 0.2,
+        corrupt: 0.0,
+    }
+}
