@@ -9,10 +9,14 @@
 //! clock is virtual); a 10,000-run soak of each is `#[ignore]`d (`cargo test -p ike-proto
 //! --test faults -- --ignored`). Seeds are disjoint per scenario and printed on failure.
 //!
-//! Retransmission tries are raised to 10 here: with 20% loss in both directions a round trip
-//! fails 36% of the time, so 6 attempts (the default 5 retries) fail an exchange with
-//! probability 0.36^6 ≈ 0.2% — several of 1,000 runs would lose their SA to the configured
-//! give-up, which is correct behaviour, not a fault. With 11 attempts it is 1.3e-5 per exchange.
+//! Retransmission tries are raised here: with 20% loss in both directions a round trip fails
+//! 36% of the time, so 6 attempts (the default 5 retries) fail an exchange with probability
+//! 0.36^6 ≈ 0.2% — several of 1,000 runs would lose their SA to the configured give-up, which
+//! is correct behaviour, not a fault (checked: with 5 retries 3 of the 4 scenarios fail a run
+//! within 1,000 seeds). The 1,000-run tests use 10 retries (1.3e-5 per exchange); the 10,000-run
+//! soak 14 (2.2e-7): with 10 it lost one resume in 40,000 runs (seed 4005686: all six answers
+//! to eleven IKE_SESSION_RESUME attempts dropped, p ≈ 0.2^6) and correctly fell back to a full
+//! handshake — see `gateway_keeps_no_orphan_after_a_resume_falls_back`.
 
 mod common;
 
@@ -22,25 +26,39 @@ use common::*;
 use ike_proto::{EndpointConfig, Event, SaError, SaInfo, SaState};
 use ike_wire::ExchangeType;
 
-/// Virtual time each phase may take; retransmissions of 11 attempts span ≈ 400 s.
-const SETTLE: Duration = Duration::from_secs(900);
+/// Retransmission settings of a batch of runs, and the virtual time each phase may take (the
+/// whole retransmission schedule plus a minute).
+#[derive(Clone)]
+struct Net {
+    cfg: EndpointConfig,
+    settle: Duration,
+}
 
-fn lossy_config() -> EndpointConfig {
-    EndpointConfig {
-        retransmit_tries: 10,
-        ..test_endpoint_config()
+impl Net {
+    fn with_tries(tries: u32) -> Net {
+        let cfg = EndpointConfig {
+            retransmit_tries: tries,
+            ..test_endpoint_config()
+        };
+        let settle = give_up_after(&cfg) + Duration::from_secs(60);
+        Net { cfg, settle }
     }
 }
 
 /// An established pair, set up (and driven until quiet) under [`lossy`] faults, the gateway
-/// holding ticket keys.
-fn lossy_pair(seed: u64) -> Pair {
-    let (a, b) = default_conns();
-    let mut p = Pair::with_config(seed, a, b, lossy_config(), lossy_config());
+/// holding ticket keys. Child SAs never expire by themselves here, so long retransmission
+/// schedules do not mix automatic rekeys into the scenario.
+fn lossy_pair(seed: u64, net: &Net) -> Pair {
+    let (mut a, mut b) = default_conns();
+    for c in a.children.iter_mut().chain(b.children.iter_mut()) {
+        c.rekey_time = Duration::ZERO;
+        c.life_time = Duration::ZERO;
+    }
+    let mut p = Pair::with_config(seed, a, b, net.cfg.clone(), net.cfg.clone());
     install_ticket_keys(&mut p, 86_400);
     p.faults = lossy();
     p.a.ep.initiate(p.now, "home").unwrap();
-    p.drive_for(SETTLE);
+    p.drive_for(net.settle);
     p
 }
 
@@ -81,18 +99,18 @@ fn child_spis(sa: &SaInfo) -> Vec<u32> {
     v
 }
 
-fn handshake(seed: u64) {
-    let p = lossy_pair(seed);
+fn handshake(seed: u64, net: &Net) {
+    let p = lossy_pair(seed, net);
     let (a, _) = assert_one_sa(&p, seed, "handshake");
     assert_eq!(a.children.len(), 1, "seed {seed}");
     assert!(a.ticket_expires.is_some(), "seed {seed}: no ticket");
 }
 
-fn rekeys(seed: u64) {
-    let mut p = lossy_pair(seed);
+fn rekeys(seed: u64, net: &Net) {
+    let mut p = lossy_pair(seed, net);
     let (a0, _) = assert_one_sa(&p, seed, "before rekeys");
     p.a.ep.rekey_children(p.now, "home").unwrap();
-    p.drive_for(SETTLE);
+    p.drive_for(net.settle);
     let (a1, _) = assert_one_sa(&p, seed, "after Child SA rekey");
     assert_eq!(a1.spi_i, a0.spi_i, "seed {seed}: IKE SA unchanged");
     let (old, new) = (child_spis(&a0), child_spis(&a1));
@@ -103,7 +121,7 @@ fn rekeys(seed: u64) {
     );
 
     p.a.ep.rekey_ike(p.now, "home").unwrap();
-    p.drive_for(SETTLE);
+    p.drive_for(net.settle);
     let (a2, _) = assert_one_sa(&p, seed, "after IKE SA rekey");
     assert_ne!(a2.spi_i, a1.spi_i, "seed {seed}: IKE SA not rekeyed");
     assert_eq!(
@@ -113,13 +131,13 @@ fn rekeys(seed: u64) {
     );
 }
 
-fn suspend_resume(seed: u64) {
-    let mut p = lossy_pair(seed);
+fn suspend_resume(seed: u64, net: &Net) {
+    let mut p = lossy_pair(seed, net);
     let (a0, _) = assert_one_sa(&p, seed, "before suspend");
     p.a.ep.suspend(p.now, "home").unwrap();
     p.drive_for(Duration::from_millis(100));
     p.a.ep.resume(p.now, "home").unwrap();
-    p.drive_for(SETTLE);
+    p.drive_for(net.settle);
     let (a1, b1) = assert_one_sa(&p, seed, "after resume");
     assert!(a1.resumed && b1.resumed, "seed {seed}: not resumed: {a1:?}");
     assert_ne!(a1.spi_i, a0.spi_i, "seed {seed}: new SPIs");
@@ -132,14 +150,14 @@ fn suspend_resume(seed: u64) {
     );
 }
 
-fn ticket_renewal(seed: u64) {
-    let mut p = lossy_pair(seed);
+fn ticket_renewal(seed: u64, net: &Net) {
+    let mut p = lossy_pair(seed, net);
     let (a0, _) = assert_one_sa(&p, seed, "before renewal");
     let first = a0.ticket_expires.expect("ticket from IKE_AUTH");
     // Let the wall clock move so the new ticket's expiry is distinguishable.
     p.drive_for(Duration::from_secs(10));
     p.a.ep.request_ticket(p.now, "home").unwrap();
-    p.drive_for(SETTLE);
+    p.drive_for(net.settle);
     let (a1, _) = assert_one_sa(&p, seed, "after renewal");
     let renewed = a1.ticket_expires.expect("ticket kept");
     assert!(
@@ -149,15 +167,16 @@ fn ticket_renewal(seed: u64) {
     // The renewed ticket works.
     p.a.ep.suspend(p.now, "home").unwrap();
     p.a.ep.resume(p.now, "home").unwrap();
-    p.drive_for(SETTLE);
+    p.drive_for(net.settle);
     let (a2, _) = assert_one_sa(&p, seed, "resume with the renewed ticket");
     assert!(a2.resumed, "seed {seed}");
 }
 
-fn run(name: &str, base: u64, runs: u64, scenario: fn(u64)) {
+fn run(name: &str, base: u64, runs: u64, tries: u32, scenario: fn(u64, &Net)) {
     let t = Instant::now();
+    let net = Net::with_tries(tries);
     for seed in base..base + runs {
-        scenario(seed);
+        scenario(seed, &net);
     }
     eprintln!(
         "{name}: {runs} seeded runs under 20% loss/dup/reorder passed in {:.1?}",
@@ -167,31 +186,31 @@ fn run(name: &str, base: u64, runs: u64, scenario: fn(u64)) {
 
 #[test]
 fn handshake_completes_under_loss_duplication_reordering_1000_runs() {
-    run("handshake", 0, 1000, handshake);
+    run("handshake", 0, 1000, 10, handshake);
 }
 
 #[test]
 fn rekeys_complete_under_loss_duplication_reordering_1000_runs() {
-    run("child+IKE rekey", 100_000, 1000, rekeys);
+    run("child+IKE rekey", 100_000, 1000, 10, rekeys);
 }
 
 #[test]
 fn suspend_resume_completes_under_loss_duplication_reordering_1000_runs() {
-    run("suspend/resume", 200_000, 1000, suspend_resume);
+    run("suspend/resume", 200_000, 1000, 10, suspend_resume);
 }
 
 #[test]
 fn ticket_renewal_completes_under_loss_duplication_reordering_1000_runs() {
-    run("ticket renewal", 300_000, 1000, ticket_renewal);
+    run("ticket renewal", 300_000, 1000, 10, ticket_renewal);
 }
 
 #[test]
-#[ignore = "soak: 4 × 10,000 runs, ~2 minutes in debug; cargo test -p ike-proto --test faults -- --ignored"]
+#[ignore = "soak: 4 × 10,000 runs, ~1.5 minutes in debug; cargo test -p ike-proto --test faults -- --ignored"]
 fn every_scenario_completes_under_loss_duplication_reordering_10000_runs() {
-    run("handshake", 1_000_000, 10_000, handshake);
-    run("child+IKE rekey", 2_000_000, 10_000, rekeys);
-    run("suspend/resume", 3_000_000, 10_000, suspend_resume);
-    run("ticket renewal", 4_000_000, 10_000, ticket_renewal);
+    run("handshake", 1_000_000, 10_000, 14, handshake);
+    run("child+IKE rekey", 2_000_000, 10_000, 14, rekeys);
+    run("suspend/resume", 3_000_000, 10_000, 14, suspend_resume);
+    run("ticket renewal", 4_000_000, 10_000, 14, ticket_renewal);
 }
 
 /// Total time from the first transmission of a request until the sender gives up:
@@ -247,7 +266,7 @@ fn assert_exponential(times: &[Instant], cfg: &EndpointConfig) {
         let want = cfg
             .retransmit_timeout
             .mul_f64(cfg.retransmit_base.powi(k as i32));
-        let diff = if got > want { got - want } else { want - got };
+        let diff = got.abs_diff(want);
         assert!(
             diff <= Duration::from_millis(1),
             "interval {k}: {got:?}, expected {want:?} (timeout × {}^{k})",
@@ -335,5 +354,44 @@ fn rekey_request_retransmissions_back_off_exponentially() {
     assert_exponential(
         &send_times(&p, ExchangeType::CreateChildSa, since),
         &test_endpoint_config(),
+    );
+}
+
+/// Found by the soak (seed 4005686): when a resume fails and the client falls back to a full
+/// handshake, the gateway keeps the suspended session's old IKE SA, although the client's
+/// IKE_AUTH carries INITIAL_CONTACT (RFC 7296 §2.4: "this IKE SA is the only IKE SA currently
+/// active between the authenticated identities"). The gateway ignores INITIAL_CONTACT, so the
+/// orphan (and its Child SAs in the kernel) lives until DPD or its lifetime removes it.
+#[test]
+#[ignore = "bug for the lead: the responder does not act on INITIAL_CONTACT"]
+fn gateway_keeps_no_orphan_after_a_resume_falls_back() {
+    let (a, b) = default_conns();
+    let mut p = Pair::new(11, a, b);
+    install_ticket_keys(&mut p, 86_400);
+    p.a.ep.initiate(p.now, "home").unwrap();
+    p.drive_until_established(Duration::from_secs(5));
+    let old = p.b.ep.list()[0].spi_r;
+    p.a.ep.suspend(p.now, "home").unwrap();
+    // The gateway's ticket keys change (e.g. a new key file): the ticket is refused, the client
+    // falls back to IKE_SA_INIT + IKE_AUTH with INITIAL_CONTACT.
+    use rand_core::SeedableRng;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(12);
+    p.b.ep
+        .set_ticket_keys(ike_proto::ticket::TicketKeyRing::generate(
+            1_790_000_000,
+            86_400,
+            &mut rng,
+        ));
+    p.a.ep.resume(p.now, "home").unwrap();
+    p.drive_for(Duration::from_secs(30));
+    let a_sa = p.a.ep.list();
+    assert_eq!(a_sa.len(), 1);
+    assert!(!a_sa[0].resumed, "fell back to a full handshake");
+    let b_sas = p.b.ep.list();
+    assert!(
+        b_sas.iter().all(|s| s.spi_r != old),
+        "the gateway still holds the old SA {} next to the new one: {} SAs",
+        hex::encode(old),
+        b_sas.len()
     );
 }

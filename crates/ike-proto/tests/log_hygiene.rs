@@ -175,7 +175,12 @@ fn run_lifecycle_and_scan(suite: IkeProposal, seed: u64) {
     let session = p.a.ep.suspend(p.now, "home").unwrap();
     debug.push(format!("{session:?}"));
     s.add("suspended SK_d", session.sk_d.expose());
-    s.add("ticket", &session.ticket);
+    // The ticket's 24-octet header (version, key id, nonce) is public metadata — the ring's
+    // `Debug` prints key ids on purpose —; the sealed body is what must stay out of logs.
+    s.add(
+        "ticket body",
+        &session.ticket[ike_proto::ticket::TICKET_HEADER_LEN..],
+    );
     let plain = ring
         .open(&session.ticket, 1_790_000_000 + 60)
         .expect("the ring copy opens the gateway's ticket");
@@ -184,7 +189,8 @@ fn run_lifecycle_and_scan(suite: IkeProposal, seed: u64) {
     s.add("ticket SK_d", state.sk_d.expose());
     s.add("ticket id", &state.ticket_id);
     s.add("ticket policy hash", &state.policy_hash);
-    s.add("ticket plaintext", plain.expose());
+    // The rest of the plaintext (connection, identities, suite, times, the old SPIs) is logged
+    // legitimately, so only its secret fields above are needles.
     let session_file = session.encode();
     drive(&mut p, &mut s, Duration::from_millis(100));
 
@@ -205,6 +211,18 @@ fn run_lifecycle_and_scan(suite: IkeProposal, seed: u64) {
             }
         }
     }
+    // Error paths log too: corrupted datagrams during a rekey (integrity failures), a replayed
+    // IKE_SESSION_RESUME (used ticket), a truncated one, and garbage.
+    p.faults.corrupt = 0.3;
+    p.a.ep.rekey_children(p.now, "home").unwrap();
+    drive(&mut p, &mut s, Duration::from_secs(60));
+    p.faults.corrupt = 0.0;
+    let resume_req = p.raw_of(true, ike_wire::ExchangeType::IkeSessionResume);
+    assert!(!resume_req.is_empty());
+    p.inject(false, &resume_req[0]);
+    p.inject(false, &resume_req[0][..resume_req[0].len() - 9]);
+    p.inject(false, &[0x55; 40]);
+    drive(&mut p, &mut s, Duration::from_secs(5));
     p.a.ep.terminate(p.now, "home").unwrap();
     drive(&mut p, &mut s, Duration::from_secs(5));
 
@@ -234,6 +252,9 @@ fn run_lifecycle_and_scan(suite: IkeProposal, seed: u64) {
         "not verbose"
     );
 
+    if std::env::var_os("HYGIENE_DUMP").is_some() {
+        eprintln!("{text}");
+    }
     let needles = s.needles();
     let kinds: Vec<&str> = s.0.iter().map(|(l, _)| l.as_str()).collect();
     // Keys are deduplicated by value (both sides derive the same ones): three IKE SAs (setup,
