@@ -422,6 +422,38 @@ pub struct EndpointConfig {
     /// Largest UDP payload (non-ESP marker included) we send before fragmenting an encrypted
     /// message (RFC 7383). The default fits the IPv6 minimum MTU: 1280 − 40 − 8.
     pub fragment_mtu: usize,
+    /// This endpoint is one shard of several: its SPIs carry the shard index (see
+    /// [`crate::route`]). `None` for a single endpoint.
+    pub shard: Option<Shard>,
+    /// Rotate the ticket key ring on its timer. A sharded driver lets one shard rotate and
+    /// copies the ring to the others.
+    pub rotate_ticket_keys: bool,
+}
+
+/// Position of an endpoint among `count` shards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard's index, `< count`.
+    pub index: u8,
+    /// Number of shards (≥ 1).
+    pub count: u8,
+}
+
+impl Shard {
+    /// The shard an SPI of ours belongs to.
+    pub fn of_spi(spi: &[u8; 8], count: u8) -> u8 {
+        spi[0] % count.max(1)
+    }
+
+    /// Rewrite a random first SPI octet so that it names this shard.
+    pub(crate) fn tag(self, b: u8) -> u8 {
+        let count = self.count.max(1);
+        let base = b - b % count;
+        match base.checked_add(self.index % count) {
+            Some(v) => v,
+            None => base - count + self.index % count,
+        }
+    }
 }
 
 impl Default for EndpointConfig {
@@ -440,6 +472,8 @@ impl Default for EndpointConfig {
             used_ticket_capacity: 1_000_000,
             export_keys: false,
             fragment_mtu: 1232,
+            shard: None,
+            rotate_ticket_keys: true,
         }
     }
 }

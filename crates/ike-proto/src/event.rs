@@ -62,6 +62,14 @@ pub enum Event {
         /// Why (for the user; no secrets).
         why: String,
     },
+    /// A resumed session's old SA belongs to another shard: the driver calls
+    /// [`crate::Endpoint::delete_superseded`] on the shard named by `spi_r`.
+    SupersededElsewhere {
+        /// Initiator SPI of the old SA.
+        spi_i: [u8; 8],
+        /// Responder SPI of the old SA.
+        spi_r: [u8; 8],
+    },
     /// An IKE SA rekey replaced one IKE SA by another (RFC 7296 §1.3.2).
     IkeRekeyed {
         /// Connection name.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod event;
 mod exchange;
 mod proposal;
+mod route;
 mod sa;
 pub mod suspend;
 pub mod ticket;
@@ -20,9 +21,10 @@ mod ts;
 
 pub use config::{
     AuthConfig, ChildConfig, ChildMode, ConnectionConfig, EndpointConfig, EspProposal, Identity,
-    IkeProposal, PubKeyAuth, ResumeAuthForm, ResumptionConfig, TsConfig,
+    IkeProposal, PubKeyAuth, ResumeAuthForm, ResumptionConfig, Shard, TsConfig,
 };
 pub use endpoint::{Endpoint, Stats};
 pub use error::{CommandError, ConfigError, PeerMisbehaved, SaError};
 pub use event::{ChildInfo, Event, IkeKeyExport, SaInfo, SaState};
+pub use route::route;
 pub use transmit::Transmit;

@@ -51,6 +51,16 @@ pub enum Datagram<'a> {
     Esp,
 }
 
+impl<'a> Datagram<'a> {
+    /// The IKE message, if this is one.
+    pub fn ike(&self) -> Option<&'a [u8]> {
+        match self {
+            Datagram::Ike(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
 /// Classify a received UDP payload. A leading zero SPI can never start an IKE message, so four
 /// zero octets unambiguously mark the non-ESP marker on any port.
 pub fn classify(payload: &[u8]) -> Datagram<'_> {

@@ -94,7 +94,8 @@ impl Shared {
 /// gateway's ticket keys and the client's suspended sessions.
 pub struct Endpoint {
     shared: Shared,
-    sas: HashMap<[u8; 8], IkeSa>,
+    /// Boxed: an entry is a pointer, so the table stays small and shrinks back after a peak.
+    sas: HashMap<[u8; 8], Box<IkeSa>>,
     /// Half-open responder SAs by (SPIi, peer address) → (our SPI, hash of the request), to
     /// recognise retransmitted first messages (two clients behind one NAT may share an SPIi).
     half_open: HashMap<([u8; 8], SocketAddr), ([u8; 8], u64)>,
@@ -443,7 +444,7 @@ impl Endpoint {
 
     /// Snapshot of one IKE SA by our SPI.
     pub fn sa_info(&self, local_spi: &[u8; 8]) -> Option<SaInfo> {
-        self.sas.get(local_spi).map(IkeSa::info)
+        self.sas.get(local_spi).map(|sa| sa.info())
     }
 
     /// The exported keys of one IKE SA (only with [`EndpointConfig::export_keys`]).
@@ -453,7 +454,7 @@ impl Endpoint {
 
     /// Snapshot of every IKE SA.
     pub fn list(&self) -> Vec<SaInfo> {
-        let mut v: Vec<SaInfo> = self.sas.values().map(IkeSa::info).collect();
+        let mut v: Vec<SaInfo> = self.sas.values().map(|sa| sa.info()).collect();
         v.sort_by(|a, b| a.connection.cmp(&b.connection).then(a.spi_i.cmp(&b.spi_i)));
         v
     }

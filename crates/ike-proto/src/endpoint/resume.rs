@@ -8,6 +8,7 @@
 use std::time::Instant;
 
 use super::Endpoint;
+use crate::config::Shard;
 use crate::error::{CommandError, SaError};
 use crate::event::Event;
 use crate::sa::IkeSa;
@@ -33,6 +34,9 @@ impl Endpoint {
     pub(super) fn rotate_ticket_keys(&mut self, now: Instant) {
         let unix = self.unix_at(now);
         let s = &mut self.shared;
+        if !s.cfg.rotate_ticket_keys {
+            return;
+        }
         if let Some(ring) = &mut s.tickets.ring {
             if ring.maybe_rotate(unix, &mut s.rng) {
                 tracing::info!("ticket keys rotated");
@@ -134,15 +138,31 @@ impl Endpoint {
 
     /// Remove the old SA of a resumed session without a Delete (RFC 5723 §4.3.4).
     pub(super) fn delete_silently(&mut self, now: Instant, spi_i: [u8; 8], spi_r: [u8; 8]) {
-        let spi = self
-            .sas
-            .iter()
-            .find(|(_, sa)| sa.spi_i == spi_i && sa.spi_r == spi_r)
-            .map(|(k, _)| *k);
-        if let Some(spi) = spi {
-            tracing::info!(spi_i = %crate::sa::hex8(&spi_i), "old IKE SA replaced by a resumed one; removed silently");
-            self.with_sa(now, spi, |sa, ctx| sa.close(ctx, SaError::Resumed));
+        if !self.delete_superseded(now, spi_i, spi_r) {
+            if let Some(shard) = self.shared.cfg.shard {
+                // It may live in another shard: the driver forwards this.
+                if Shard::of_spi(&spi_r, shard.count) != shard.index {
+                    self.shared
+                        .events
+                        .push_back(Event::SupersededElsewhere { spi_i, spi_r });
+                }
+            }
         }
+    }
+
+    /// Remove, without telling the peer, the SA with these SPIs if we hold it: the old SA of a
+    /// session resumed elsewhere (RFC 5723 §4.3.4). Returns whether it was found. O(1): our SPI
+    /// is the map key (the responder's for a gateway SA, the initiator's otherwise).
+    pub fn delete_superseded(&mut self, now: Instant, spi_i: [u8; 8], spi_r: [u8; 8]) -> bool {
+        let key = [spi_r, spi_i].into_iter().find(|k| {
+            self.sas
+                .get(k)
+                .is_some_and(|sa| sa.spi_i == spi_i && sa.spi_r == spi_r)
+        });
+        let Some(spi) = key else { return false };
+        tracing::info!(spi_i = %crate::sa::hex8(&spi_i), "old IKE SA replaced by a resumed one; removed silently");
+        self.with_sa(now, spi, |sa, ctx| sa.close(ctx, SaError::Resumed));
+        true
     }
 }
 

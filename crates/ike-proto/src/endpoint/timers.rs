@@ -50,14 +50,18 @@ impl Endpoint {
     pub(super) fn insert_sa(&mut self, sa: IkeSa) {
         let spi = sa.local_spi();
         let at = sa.next_timeout(&self.shared.cfg);
-        self.sas.insert(spi, sa);
+        self.sas.insert(spi, Box::new(sa));
         self.timers.set(spi, at);
     }
 
     /// Remove an SA and its timers.
     pub(super) fn remove_sa(&mut self, spi: &[u8; 8]) -> Option<IkeSa> {
         self.timers.set(*spi, None);
-        self.sas.remove(spi)
+        let sa = self.sas.remove(spi).map(|b| *b);
+        if self.sas.capacity() > 1024 && self.sas.len() < self.sas.capacity() / 4 {
+            self.sas.shrink_to(self.sas.len() * 2);
+        }
+        sa
     }
 
     /// Recompute an SA's next wakeup after it handled something.

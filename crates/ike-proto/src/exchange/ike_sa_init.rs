@@ -29,6 +29,11 @@ pub(crate) fn random_spi(ctx: &mut Ctx<'_>) -> [u8; 8] {
     loop {
         let mut s = [0u8; 8];
         ctx.rng.fill_bytes(&mut s);
+        if let Some(shard) = ctx.cfg.shard {
+            // Our SPIs name our shard, so a sharded driver routes every later message of the
+            // SA here without shared state (see `crate::route`).
+            s[0] = shard.tag(s[0]);
+        }
         if s != [0; 8] {
             return s;
         }
