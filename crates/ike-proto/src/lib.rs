@@ -11,6 +11,8 @@ mod endpoint;
 pub mod error;
 pub mod event;
 mod exchange;
+#[doc(hidden)]
+pub mod fuzzing;
 mod proposal;
 mod route;
 mod sa;

@@ -28,6 +28,13 @@ pub(crate) struct Reassembly {
     pub started: Instant,
 }
 
+impl Reassembly {
+    /// Plaintext bytes buffered so far.
+    pub(crate) fn buffered(&self) -> usize {
+        self.bytes
+    }
+}
+
 /// What storing a fragment led to.
 pub(crate) enum Stored {
     /// Still waiting for more.
