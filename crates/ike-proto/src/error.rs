@@ -132,6 +132,9 @@ pub enum SaError {
     /// Replaced by an SA resumed from this session's ticket (RFC 5723 §4.3.4).
     #[error("replaced by a resumed SA")]
     Resumed,
+    /// The peer started over with INITIAL_CONTACT; this older SA is gone (RFC 7296 §2.4).
+    #[error("replaced (peer sent INITIAL_CONTACT)")]
+    InitialContact,
     /// Suspended by local command; the session lives on as a suspended session.
     #[error("suspended")]
     Suspended,

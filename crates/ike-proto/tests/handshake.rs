@@ -495,3 +495,29 @@ fn childless_ike_sa_when_no_child_is_configured() {
     assert!(p.a.ep.list()[0].children.is_empty());
     assert!(p.b.ep.list()[0].children.is_empty());
 }
+
+#[test]
+fn initial_contact_replaces_the_peers_older_sa_only() {
+    // The client reboots (loses its SA) and connects again: its IKE_AUTH carries INITIAL_CONTACT,
+    // so the gateway drops the older SA of the same identity (RFC 7296 §2.4).
+    let mut p = setup(vec![suite_gcm()], vec![suite_gcm()]);
+    p.drive_until_established(Duration::from_secs(5));
+    let old = p.b.ep.list()[0].spi_r;
+    let (a, _) = default_conns();
+    let mut rebooted =
+        ike_proto::Endpoint::new(test_endpoint_config(), [77; 32], p.now, 1_790_000_000);
+    rebooted.set_connections(vec![a]).unwrap();
+    p.a.ep = rebooted;
+    p.a.ep.initiate(p.now, "home").unwrap();
+    p.drive_for(Duration::from_secs(5));
+    let gw = p.b.ep.list();
+    assert_eq!(gw.len(), 1, "{gw:?}");
+    assert_ne!(gw[0].spi_r, old);
+    assert!(p.b.events.iter().any(|e| matches!(
+        e,
+        Event::Closed {
+            reason: SaError::InitialContact,
+            ..
+        }
+    )));
+}

@@ -8,6 +8,7 @@
 //!    [`Endpoint::poll_event`].
 
 mod admission;
+mod identities;
 mod resume;
 mod timers;
 
@@ -106,6 +107,8 @@ pub struct Endpoint {
     suspended: HashMap<String, SuspendedSession>,
     /// Next wakeup of every SA.
     timers: timers::TimerIndex,
+    /// Established gateway SAs by peer identity (INITIAL_CONTACT).
+    identities: identities::IdentityIndex,
 }
 
 impl Endpoint {
@@ -134,6 +137,7 @@ impl Endpoint {
             stats: Stats::default(),
             suspended: HashMap::new(),
             timers: timers::TimerIndex::default(),
+            identities: identities::IdentityIndex::default(),
         }
     }
 
@@ -201,6 +205,7 @@ impl Endpoint {
             self.remove_sa(&spi);
         } else {
             self.reschedule(spi);
+            self.index_identity(spi);
         }
         if (closed || !half_open) && !self.half_open.is_empty() {
             if self.half_open.get(&key).is_some_and(|(s, _)| *s == spi) {
@@ -226,6 +231,7 @@ impl Endpoint {
                     }
                 }
                 Action::DeleteSilently { spi_i, spi_r } => self.delete_silently(now, spi_i, spi_r),
+                Action::InitialContact { keep } => self.initial_contact(now, keep),
                 Action::Resume(session) => {
                     let name = session.connection.clone();
                     if let Err(e) = self.resume_session(now, *session) {

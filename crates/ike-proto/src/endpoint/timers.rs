@@ -52,12 +52,16 @@ impl Endpoint {
         let at = sa.next_timeout(&self.shared.cfg);
         self.sas.insert(spi, Box::new(sa));
         self.timers.set(spi, at);
+        self.index_identity(spi);
     }
 
     /// Remove an SA and its timers.
     pub(super) fn remove_sa(&mut self, spi: &[u8; 8]) -> Option<IkeSa> {
         self.timers.set(*spi, None);
         let sa = self.sas.remove(spi).map(|b| *b);
+        if let Some(sa) = &sa {
+            self.unindex_identity(sa, *spi);
+        }
         if self.sas.capacity() > 1024 && self.sas.len() < self.sas.capacity() / 4 {
             self.sas.shrink_to(self.sas.len() * 2);
         }

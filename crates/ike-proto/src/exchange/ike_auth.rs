@@ -383,6 +383,11 @@ impl IkeSa {
             return self.close(ctx, e);
         }
         self.establish(ctx);
+        if super::find_notify(payloads, NotifyType::InitialContact).is_some() {
+            ctx.actions.push(crate::sa::Action::InitialContact {
+                keep: self.local_spi(),
+            });
+        }
         if let Some(ev) = child_up {
             ctx.events.push_back(ev);
         }

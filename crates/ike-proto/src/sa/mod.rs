@@ -56,6 +56,9 @@ pub(crate) enum Action {
     DeleteSilently { spi_i: [u8; 8], spi_r: [u8; 8] },
     /// Resume this suspended session now (peer declared dead while we hold a ticket).
     Resume(Box<crate::suspend::SuspendedSession>),
+    /// The peer sent INITIAL_CONTACT in the IKE_AUTH of the SA with this (our) SPI: every other
+    /// IKE SA between the same identities goes (RFC 7296 §2.4).
+    InitialContact { keep: [u8; 8] },
 }
 
 /// A ticket the client holds for its IKE SA (RFC 5723 §4.1).
@@ -288,6 +291,8 @@ pub(crate) struct IkeSa {
     pub frag_in_response: Option<fragment::Reassembly>,
     /// Copies of SK_e*/SK_a* kept only when key export is enabled (debugging with Wireshark).
     pub key_export: Option<crate::event::IkeKeyExport>,
+    /// Listed in the endpoint's identity index (established gateway SA with a peer identity).
+    pub identity_indexed: bool,
     /// Are we the gateway of this session (the original responder)? Unlike the I flag, this
     /// survives IKE rekeys, which may swap initiator and responder (RFC 5723 "client"/"gateway").
     pub gateway: bool,
@@ -339,6 +344,7 @@ impl IkeSa {
             resume_check: None,
             peer_auth_method: 0,
             gateway: !initiator,
+            identity_indexed: false,
             key_export: None,
             fragmentation: false,
             frag_in_request: None,
