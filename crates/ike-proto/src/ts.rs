@@ -6,6 +6,9 @@ use ike_wire::{TrafficSelector, TsPayload, TsType};
 
 use crate::config::TsConfig;
 
+/// Most selectors we put in one TS payload.
+const MAX_SELECTORS: usize = 64;
+
 /// Resolve configured selectors (`dynamic` = empty list = the host's own address).
 pub(crate) fn resolve(cfg: &[TsConfig], dynamic: IpAddr) -> Vec<TsConfig> {
     if cfg.is_empty() {
@@ -101,6 +104,11 @@ pub(crate) fn narrow(proposed: &[TsConfig], allowed: &[TsConfig]) -> Vec<TsConfi
     let mut out = Vec::new();
     for p in proposed {
         for a in allowed {
+            // A hostile peer can propose thousands of selectors; what we send back must stay a
+            // small, encodable TS payload (the count is one octet).
+            if out.len() >= MAX_SELECTORS {
+                return out;
+            }
             if let Some(i) = intersect(p, a) {
                 if !out.contains(&i) {
                     out.push(i);
@@ -150,6 +158,14 @@ mod tests {
         assert_eq!(n, vec![ts("10.1.0.0/16")]);
         assert!(narrow(&[ts("10.0.0.0/8")], &[ts("192.168.0.0/16")]).is_empty());
         assert!(narrow(&[ts("10.0.0.0/8")], &[ts("fd00::/8")]).is_empty());
+    }
+
+    #[test]
+    fn narrowing_output_is_bounded() {
+        let many: Vec<TsConfig> = (0..1000u32)
+            .map(|i| TsConfig::host(std::net::IpAddr::from((0x0a00_0000 + i).to_be_bytes())))
+            .collect();
+        assert_eq!(narrow(&many, &[ts("10.0.0.0/8")]).len(), MAX_SELECTORS);
     }
 
     #[test]
