@@ -521,3 +521,41 @@ fn initial_contact_replaces_the_peers_older_sa_only() {
         }
     )));
 }
+
+#[test]
+fn higher_major_version_gets_invalid_major_version() {
+    let (a, b) = default_conns();
+    let mut p = Pair::new(41, a, b);
+    let mut req = ike_wire::Message {
+        header: ike_wire::IkeHeader::new(
+            [3; 8],
+            [0; 8],
+            ExchangeType::IkeSaInit,
+            ike_wire::Flags::new(true, false),
+            0,
+        ),
+        payloads: vec![Payload::Notify(ike_wire::NotifyPayload::status(
+            NotifyType::InitialContact,
+        ))],
+    }
+    .emit();
+    req[17] = 0x30; // IKE major version 3
+    p.inject(false, &req);
+    p.drive_for(Duration::from_secs(1));
+    let resp = p.sent_by(false);
+    assert_eq!(resp.len(), 1);
+    assert_eq!(resp[0].header.major_version, 2);
+    assert_eq!(resp[0].header.spi_i, [3; 8]);
+    assert!(resp[0].header.flags.is_response());
+    assert!(
+        resp[0]
+            .find_notify(NotifyType::InvalidMajorVersion)
+            .is_some()
+    );
+    assert_eq!(p.b.ep.sa_count(), 0);
+    // A response with a higher version is never answered.
+    req[19] |= 0x20;
+    p.inject(false, &req);
+    p.drive_for(Duration::from_secs(1));
+    assert_eq!(p.sent_by(false).len(), 1);
+}

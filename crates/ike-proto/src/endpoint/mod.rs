@@ -249,6 +249,16 @@ impl Endpoint {
         };
         let msg = match Message::parse(bytes) {
             Ok(m) => m,
+            Err(ike_wire::WireError::InvalidMajorVersion(v)) => {
+                self.stats.malformed += 1;
+                if let Some(resp) = invalid_major_version_response(bytes) {
+                    tracing::debug!(%remote, version = v, "answering INVALID_MAJOR_VERSION");
+                    self.shared
+                        .out
+                        .push_back(Transmit::ike(local, remote, &resp));
+                }
+                return;
+            }
             Err(e) => {
                 self.stats.malformed += 1;
                 tracing::debug!(%remote, error = %e, "dropping unparseable datagram");
@@ -464,6 +474,35 @@ impl Endpoint {
         v.sort_by(|a, b| a.connection.cmp(&b.connection).then(a.spi_i.cmp(&b.spi_i)));
         v
     }
+}
+
+/// RFC 7296 §2.5: a request with a higher major version gets an unprotected
+/// INVALID_MAJOR_VERSION in a version 2.0 header, SPIs and message ID copied; never a response
+/// to a response.
+fn invalid_major_version_response(bytes: &[u8]) -> Option<Vec<u8>> {
+    let h = bytes.get(..ike_wire::IKE_HEADER_LEN)?;
+    if h[19] & ike_wire::Flags::RESPONSE != 0 {
+        return None;
+    }
+    let spi_i: [u8; 8] = h[0..8].try_into().ok()?;
+    let spi_r: [u8; 8] = h[8..16].try_into().ok()?;
+    let mid = u32::from_be_bytes(h[20..24].try_into().ok()?);
+    let mut header = ike_wire::IkeHeader::new(
+        spi_i,
+        spi_r,
+        ExchangeType::from(h[18]),
+        ike_wire::Flags::new(false, true),
+        mid,
+    );
+    header.next_payload = ike_wire::PayloadType::Notify;
+    let n = ike_wire::NotifyPayload::status(ike_wire::NotifyType::InvalidMajorVersion);
+    Some(
+        Message {
+            header,
+            payloads: vec![ike_wire::Payload::Notify(n)],
+        }
+        .emit(),
+    )
 }
 
 fn unspecified_like(ip: IpAddr) -> IpAddr {
