@@ -244,8 +244,15 @@ impl Endpoint {
 
     /// Process one received UDP payload.
     pub fn handle(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, payload: &[u8]) {
-        let Datagram::Ike(bytes) = classify(payload) else {
-            return;
+        let bytes = match classify(payload) {
+            Datagram::Ike(b) => b,
+            Datagram::Keepalive => return,
+            // Without the marker, only a NAT-T port carries ESP; elsewhere it is IKE, perhaps of
+            // a version we do not speak (answered with INVALID_MAJOR_VERSION below).
+            Datagram::Esp if local.port() != self.shared.cfg.natt_port && payload.len() >= 28 => {
+                payload
+            }
+            Datagram::Esp => return,
         };
         let msg = match Message::parse(bytes) {
             Ok(m) => m,
