@@ -25,3 +25,5 @@ pub mod seeds;
 mod corpus_tests;
 #[cfg(test)]
 mod proto_corpus_tests;
+#[cfg(test)]
+mod regression_tests;
