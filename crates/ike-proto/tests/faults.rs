@@ -466,7 +466,6 @@ fn nat_handshake(seed: u64) -> (Endpoint, Endpoint) {
 /// a cookie, past `half_open_limit` the gateway drops all IKE_SA_INIT and IKE_SESSION_RESUME
 /// requests until it restarts.
 #[test]
-#[ignore = "bug for the lead: half-open entry leaks when the peer floats to NAT-T"]
 fn nat_t_float_leaves_no_half_open_entry() {
     let (_a, b) = nat_handshake(21);
     assert_eq!(

@@ -357,7 +357,9 @@ pub fn format_sas(sas: &[SaJson], now: u64) -> String {
 
 fn init_logging(filter: &str) {
     let filter = std::env::var("TESSERA_LOG").unwrap_or_else(|_| filter.to_string());
-    let env = tracing_subscriber::EnvFilter::try_new(&filter)
+    let env = tracing_subscriber::EnvFilter::builder()
+        .with_regex(false)
+        .parse(&filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()

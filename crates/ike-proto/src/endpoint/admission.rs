@@ -86,9 +86,9 @@ impl Endpoint {
         } else {
             self.admit_init(now, unix, local, remote, bytes, msg)
         };
-        if let Some(sa) = created {
-            let spi = sa.spi_r;
-            self.half_open.insert(key, (spi, hash));
+        if let Some(mut sa) = created {
+            self.half_open.insert(key, (sa.spi_r, hash));
+            sa.admission_key = Some(key);
             self.insert_sa(sa);
         }
     }

@@ -200,18 +200,24 @@ impl Endpoint {
         let unix = self.unix_at(now);
         let sa = self.sas.get_mut(&spi)?;
         let r = f(sa, &mut self.shared.ctx(now, unix));
-        let (closed, half_open, key) = (sa.is_closed(), sa.is_half_open(), (sa.spi_i, sa.remote));
+        let (closed, half_open) = (sa.is_closed(), sa.is_half_open());
+        // The half-open entry is keyed by where IKE_SA_INIT came from, which the SA itself may
+        // no longer know (the peer floats to the NAT-T port before IKE_AUTH): use the key the
+        // SA was admitted under.
+        let admitted = if closed || !half_open {
+            sa.admission_key.take()
+        } else {
+            None
+        };
         if closed {
             self.remove_sa(&spi);
         } else {
             self.reschedule(spi);
             self.index_identity(spi);
         }
-        if (closed || !half_open) && !self.half_open.is_empty() {
+        if let Some(key) = admitted {
             if self.half_open.get(&key).is_some_and(|(s, _)| *s == spi) {
                 self.half_open.remove(&key);
-            } else if closed {
-                self.half_open.retain(|_, (s, _)| *s != spi);
             }
         }
         self.after(now);

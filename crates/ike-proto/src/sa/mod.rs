@@ -291,6 +291,8 @@ pub(crate) struct IkeSa {
     pub frag_in_response: Option<fragment::Reassembly>,
     /// Copies of SK_e*/SK_a* kept only when key export is enabled (debugging with Wireshark).
     pub key_export: Option<crate::event::IkeKeyExport>,
+    /// Responder: the (SPIi, address) its first request was admitted under (half-open index).
+    pub admission_key: Option<([u8; 8], SocketAddr)>,
     /// Listed in the endpoint's identity index (established gateway SA with a peer identity).
     pub identity_indexed: bool,
     /// Are we the gateway of this session (the original responder)? Unlike the I flag, this
@@ -345,6 +347,7 @@ impl IkeSa {
             peer_auth_method: 0,
             gateway: !initiator,
             identity_indexed: false,
+            admission_key: None,
             key_export: None,
             fragmentation: false,
             frag_in_request: None,

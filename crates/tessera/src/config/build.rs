@@ -175,7 +175,11 @@ fn daemon(cx: &Ctx<'_>, d: &RawDaemon) -> Result<DaemonConfig, ConfigError> {
     if d.retransmit_timeout.0.is_zero() {
         return Err(cx.err(None, "[daemon] retransmit_timeout must be positive"));
     }
-    tracing_subscriber::EnvFilter::try_new(d.log_level.get_ref())
+    // Field-value filters are regexes; compiling them is exponential on hostile input, so
+    // they are matched literally (tracing-subscriber's advice for untrusted filters).
+    tracing_subscriber::EnvFilter::builder()
+        .with_regex(false)
+        .parse(d.log_level.get_ref())
         .map_err(|e| cx.at(&d.log_level, format!("bad log_level: {e}")))?;
     let state_dir = cx.resolve(d.state_dir.get_ref());
     let log_file = match &d.log_file {
