@@ -74,7 +74,8 @@ for t in "${targets[@]}"; do
     fi
   fi
 
-  mkdir -p "$scratch/$t" "artifacts/$t"
+  # Targets without committed seeds (e.g. reassembly) start from an empty corpus directory.
+  mkdir -p "$scratch/$t" "artifacts/$t" "corpus/$t"
   log="$scratch/$t.log"
   echo "=== $t: fuzzing for ${secs}s"
   set +e
