@@ -376,6 +376,19 @@ fn current_thread_runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
+/// One engine shard per worker thread; a single shard keeps the single-threaded runtime.
+fn daemon_runtime(workers: usize) -> Result<tokio::runtime::Runtime, String> {
+    if workers <= 1 {
+        return current_thread_runtime();
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name("tessera-worker")
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
 fn daemon(path: &Path, foreground: bool) -> ExitCode {
     let cfg = match Config::load(path) {
         Ok(c) => c,
@@ -398,7 +411,7 @@ fn daemon(path: &Path, foreground: bool) -> ExitCode {
             cfg.daemon.state_dir.display()
         ));
     }
-    let rt = match current_thread_runtime() {
+    let rt = match daemon_runtime(cfg.daemon.workers) {
         Ok(rt) => rt,
         Err(e) => return fail(e),
     };

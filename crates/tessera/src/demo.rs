@@ -24,7 +24,7 @@ const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 /// Every step of the demo must finish within this.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn daemon_config() -> DaemonConfig {
+pub(crate) fn daemon_config() -> DaemonConfig {
     DaemonConfig {
         listen: vec![LOOPBACK],
         port: 0,
@@ -42,6 +42,7 @@ fn daemon_config() -> DaemonConfig {
         ticket_key_rotation: Duration::from_secs(24 * 3600),
         wireshark_keys: None,
         fragment_mtu: 1232,
+        workers: 1,
     }
 }
 
@@ -52,7 +53,7 @@ fn ts(s: &str) -> Result<TsConfig, String> {
 }
 
 /// A connection with the demo's algorithms and a fresh random PSK shared by both sides.
-fn connection(
+pub(crate) fn connection(
     name: &str,
     local_id: &str,
     remote: Option<SocketAddr>,

@@ -157,10 +157,31 @@ fn start(name: &str, config: impl FnOnce(PortPair) -> String) -> Node {
     node
 }
 
+/// A configuration with `[daemon] workers = n`.
+fn with_workers(config: String, n: usize) -> String {
+    config.replacen("[daemon]\n", &format!("[daemon]\nworkers = {n}\n"), 1)
+}
+
 #[test]
-fn initiate_list_terminate_between_two_daemons() {
-    let gw = start("gw", responder_config);
-    let client = start("client", |p| initiator_config(p, gw.ports, PSK));
+fn initiate_list_terminate_between_two_daemons_1_worker() {
+    initiate_list_terminate_between_two_daemons(1);
+}
+
+#[test]
+fn initiate_list_terminate_between_two_daemons_4_workers() {
+    initiate_list_terminate_between_two_daemons(4);
+}
+
+fn initiate_list_terminate_between_two_daemons(n: usize) {
+    let gw = start("gw", |p| with_workers(responder_config(p), n));
+    let client = start("client", |p| {
+        with_workers(initiator_config(p, gw.ports, PSK), n)
+    });
+    assert!(
+        gw.log().contains(&format!("workers={n}")),
+        "driver started with {n} shard(s): {}",
+        gw.log()
+    );
 
     let mode = std::fs::metadata(&client.socket)
         .unwrap()

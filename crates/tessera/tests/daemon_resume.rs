@@ -268,10 +268,24 @@ fn assert_resumed_pair(client: &Node, gw: &Node, old: &SaJson) -> SaJson {
     c
 }
 
+/// `[daemon] workers = N`: the flows below run with one engine and with several shards.
+fn workers(n: usize) -> String {
+    format!("workers = {n}")
+}
+
 #[test]
-fn resume_after_gateway_restart_with_the_same_key_file() {
-    let mut gw = Node::new("gw", |p| gateway_config(p, ""));
-    let client = Node::new("client", |p| client_config(p, gw.ports, "", ""));
+fn resume_after_gateway_restart_with_the_same_key_file_1_worker() {
+    resume_after_gateway_restart_with_the_same_key_file(1);
+}
+
+#[test]
+fn resume_after_gateway_restart_with_the_same_key_file_4_workers() {
+    resume_after_gateway_restart_with_the_same_key_file(4);
+}
+
+fn resume_after_gateway_restart_with_the_same_key_file(n: usize) {
+    let mut gw = Node::new("gw", |p| gateway_config(p, &workers(n)));
+    let client = Node::new("client", |p| client_config(p, gw.ports, "", &workers(n)));
     let key_file = gw.path("state/ticket-keys");
     assert_eq!(mode(&key_file), 0o600);
     let keys = std::fs::read(&key_file).unwrap();
@@ -332,10 +346,24 @@ fn resume_after_gateway_restart_with_the_same_key_file() {
 }
 
 #[test]
-fn persisted_session_survives_a_client_crash_and_auto_resumes() {
-    let gw = Node::new("gw-p", |p| gateway_config(p, ""));
+fn persisted_session_survives_a_client_crash_and_auto_resumes_1_worker() {
+    persisted_session_survives_a_client_crash_and_auto_resumes(1);
+}
+
+#[test]
+fn persisted_session_survives_a_client_crash_and_auto_resumes_4_workers() {
+    persisted_session_survives_a_client_crash_and_auto_resumes(4);
+}
+
+fn persisted_session_survives_a_client_crash_and_auto_resumes(n: usize) {
+    let gw = Node::new("gw-p", |p| gateway_config(p, &workers(n)));
     let mut client = Node::new("client-p", |p| {
-        client_config(p, gw.ports, "persist = true\nauto_resume = true", "")
+        client_config(
+            p,
+            gw.ports,
+            "persist = true\nauto_resume = true",
+            &workers(n),
+        )
     });
     let old = establish(&client);
     std::thread::sleep(Duration::from_millis(1100));

@@ -21,7 +21,9 @@ use toml::Spanned;
 use super::raw::{
     AuthForm, AuthKind, Mode, RawAuth, RawChild, RawConfig, RawConn, RawDaemon, RawPsk,
 };
-use super::{Config, ConfigError, DaemonConfig, SessionPolicy, proposal};
+use super::{
+    Config, ConfigError, DaemonConfig, MAX_WORKERS, SessionPolicy, default_workers, proposal,
+};
 
 /// Error construction with line numbers for one file.
 struct Ctx<'a> {
@@ -198,6 +200,16 @@ fn daemon(cx: &Ctx<'_>, d: &RawDaemon) -> Result<DaemonConfig, ConfigError> {
         None => Duration::from_secs(24 * 3600),
     };
     let wireshark_keys = d.wireshark_keys.as_ref().map(|f| cx.resolve(f.get_ref()));
+    let workers = match &d.workers {
+        Some(w) if !(1..=MAX_WORKERS).contains(w.get_ref()) => {
+            return Err(cx.at(
+                w,
+                format!("[daemon] workers must be between 1 and {MAX_WORKERS}"),
+            ));
+        }
+        Some(w) => *w.get_ref(),
+        None => default_workers(),
+    };
     Ok(DaemonConfig {
         listen: d.listen.clone(),
         port: d.port,
@@ -215,6 +227,7 @@ fn daemon(cx: &Ctx<'_>, d: &RawDaemon) -> Result<DaemonConfig, ConfigError> {
         ticket_key_rotation,
         wireshark_keys,
         fragment_mtu: d.fragment_mtu,
+        workers,
     })
 }
 

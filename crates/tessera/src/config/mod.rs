@@ -76,6 +76,20 @@ pub struct DaemonConfig {
     pub wireshark_keys: Option<PathBuf>,
     /// Largest UDP payload sent before encrypted messages are fragmented (RFC 7383).
     pub fragment_mtu: usize,
+    /// Engine shards, one task each on a runtime with as many threads (`workers`; default: the
+    /// available cores, at most [`MAX_WORKERS`]). Each shard owns the SAs whose SPIs name it.
+    pub workers: usize,
+}
+
+/// The largest `[daemon] workers` accepted (SPIs name their shard in one octet; past a few
+/// cores the engine is rarely the bottleneck).
+pub const MAX_WORKERS: usize = 16;
+
+/// `workers` when the file does not say: one per available core, at most [`MAX_WORKERS`].
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, MAX_WORKERS)
 }
 
 impl DaemonConfig {

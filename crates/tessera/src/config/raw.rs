@@ -100,6 +100,8 @@ pub(super) struct RawDaemon {
     pub wireshark_keys: Option<Spanned<String>>,
     #[serde(default = "default_fragment_mtu")]
     pub fragment_mtu: usize,
+    #[serde(default)]
+    pub workers: Option<Spanned<usize>>,
 }
 
 impl Default for RawDaemon {
@@ -121,6 +123,7 @@ impl Default for RawDaemon {
             ticket_key_rotation: None,
             wireshark_keys: None,
             fragment_mtu: default_fragment_mtu(),
+            workers: None,
         }
     }
 }

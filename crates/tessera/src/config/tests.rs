@@ -189,6 +189,30 @@ fn bad(from: &str, to: &str, line: Option<usize>, want: &str) {
 }
 
 #[test]
+fn workers_default_to_the_cores_and_are_bounded() {
+    let c = parse(GOOD).unwrap();
+    assert_eq!(c.daemon.workers, super::default_workers());
+    assert!((1..=super::MAX_WORKERS).contains(&c.daemon.workers));
+    let four = GOOD.replace(
+        "cookie_threshold = 10",
+        "cookie_threshold = 10\nworkers = 4",
+    );
+    assert_eq!(parse(&four).unwrap().daemon.workers, 4);
+    bad(
+        "cookie_threshold = 10",
+        "workers = 0",
+        Some(7),
+        "workers must be between 1 and 16",
+    );
+    bad(
+        "cookie_threshold = 10",
+        "workers = 17",
+        Some(7),
+        "workers must be between 1 and 16",
+    );
+}
+
+#[test]
 fn syntax_error() {
     bad("cookie_threshold = 10", "cookie_threshold = ", Some(7), "");
 }

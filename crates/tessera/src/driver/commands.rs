@@ -1,8 +1,12 @@
 //! Control commands.
 
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use super::engine::{Engine, Waiter};
 use super::*;
 
-impl Driver {
+impl Engine {
     pub(super) fn command(&mut self, req: Request, tx: oneshot::Sender<Response>) {
         // Waiters whose client went away are dropped here rather than on every event.
         self.waiters.retain(|w| match w {

@@ -1,8 +1,9 @@
 //! Engine events: logs, the kernel backend, waiting control clients, persistence.
 
+use super::engine::{Engine, Waiter};
 use super::*;
 
-impl Driver {
+impl Engine {
     pub(super) fn sa_json(&self, local_spi: [u8; 8]) -> Option<SaJson> {
         self.ep.sa_info(&local_spi).as_ref().map(SaJson::from)
     }
@@ -71,8 +72,12 @@ impl Driver {
                     keys,
                     initiator,
                 };
-                if let Err(e) = self.backend.install(sa) {
-                    tracing::warn!(spi_in = format_args!("{spi_in:08x}"), error = %e, backend = self.backend.name(), "CHILD SA install failed");
+                let Ok(mut backend) = self.backend.lock() else {
+                    tracing::error!("kernel backend unusable (a shard panicked while using it)");
+                    return;
+                };
+                if let Err(e) = backend.install(sa) {
+                    tracing::warn!(spi_in = format_args!("{spi_in:08x}"), error = %e, backend = backend.name(), "CHILD SA install failed");
                 }
             }
             Event::ChildDown { connection, spi_in } => {
@@ -81,7 +86,11 @@ impl Driver {
                     spi_in = format_args!("{spi_in:08x}"),
                     "CHILD SA down"
                 );
-                if let Err(e) = self.backend.remove(spi_in) {
+                let removed = match self.backend.lock() {
+                    Ok(mut backend) => backend.remove(spi_in),
+                    Err(_) => return,
+                };
+                if let Err(e) = removed {
                     tracing::debug!(error = %e, "CHILD SA removal");
                 }
             }
@@ -98,7 +107,11 @@ impl Driver {
                 self.resume_closed(&connection, local_spi, &reason);
             }
             Event::Suspended { connection } => self.persist_suspended(&connection),
-            Event::TicketKeysRotated => self.persist_ticket_keys(),
+            Event::TicketKeysRotated => {
+                self.persist_ticket_keys();
+                self.copy_ticket_keys();
+            }
+            Event::SupersededElsewhere { spi_i, spi_r } => self.forward_superseded(spi_i, spi_r),
             Event::ResumeFallback { connection, why } => {
                 self.resume_fallback_reason(&connection, why)
             }

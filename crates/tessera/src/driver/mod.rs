@@ -2,28 +2,35 @@
 //! every listen address), timers, control commands, and the mapping of engine events to logs,
 //! the kernel backend and waiting control clients.
 //!
-//! Submodules: [`events`] (engine events), [`commands`] (control requests) and [`resume`]
-//! (RFC 5723: ticket key file, suspended sessions, resume outcomes, key log).
+//! The driver runs `[daemon] workers` engine shards ([`engine`]), each a task owning one
+//! [`Endpoint`] whose SPIs name the shard ([`ike_proto::config::Shard`]), with its own channels
+//! and timer. Socket readers route every datagram with [`ike_proto::route`] to its shard's
+//! channel, and shards send on the shared sockets themselves: nothing on the packet path takes
+//! a lock. Control requests are fanned out by [`DriverHandle`] ([`shards`]); the rare
+//! cross-shard work (removing a resumed session's old SA, copying a rotated ticket key ring)
+//! goes through the shards' peer channels.
 //!
-//! One task owns the engine. Socket readers are separate tasks that only copy datagrams into a
-//! channel, so sharding by SPI later means routing that channel by the header's SPI to several
-//! engine tasks; nothing else here assumes a single engine.
+//! Submodules: [`engine`] (one shard's loop), [`shards`] (routing and fan-out), [`events`]
+//! (engine events), [`commands`] (control requests) and [`resume`] (RFC 5723: ticket key file,
+//! suspended sessions, resume outcomes, key log).
 
 mod commands;
+mod engine;
 mod events;
 mod resume;
+mod shards;
 
-use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use ike_proto::config::Shard;
 use ike_proto::{ConnectionConfig, Endpoint, Event};
 
 use rand_core::{OsRng, RngCore};
 pub use resume::StateError;
 pub(crate) use resume::human_secs;
+pub use shards::DriverHandle;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -32,6 +39,8 @@ use crate::config::{Config, DaemonConfig};
 use crate::control::proto::spi_hex;
 use crate::control::{Request, Response, SaJson};
 use crate::kernel::{ChildSa, KernelBackend};
+use engine::Engine;
+use shards::{PeerMsg, ShardCommand};
 
 /// Direction of a datagram seen by a [`Tap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,68 +71,42 @@ pub enum DriverError {
     Config(#[from] ike_proto::ConfigError),
 }
 
-type Command = (Request, oneshot::Sender<Response>);
-
-/// Sends control requests to a running [`Driver`]. Cheap to clone.
-#[derive(Clone, Debug)]
-pub struct DriverHandle {
-    tx: mpsc::Sender<Command>,
-}
-
-impl DriverHandle {
-    /// Submit a request and wait for the answer (which, for waited commands, comes once the
-    /// outcome is known).
-    pub async fn request(&self, req: Request) -> Response {
-        let (tx, rx) = oneshot::channel();
-        if self.tx.send((req, tx)).await.is_err() {
-            return Response::error("daemon is shutting down");
-        }
-        rx.await
-            .unwrap_or_else(|_| Response::error("daemon dropped the request"))
-    }
-}
-
 struct Received {
     local: SocketAddr,
     remote: SocketAddr,
     data: Vec<u8>,
 }
 
-/// A control client waiting for the outcome of a command.
-enum Waiter {
-    /// `initiate --wait`: answered on Established or Closed of this SPI.
-    Initiate {
-        spi: [u8; 8],
-        tx: oneshot::Sender<Response>,
-    },
-    /// `terminate --wait`: answered when every listed SPI has closed.
-    Terminate {
-        name: String,
-        spis: HashSet<[u8; 8]>,
-        tx: oneshot::Sender<Response>,
-    },
-}
-
-/// Cap on cached routes (local source address per remote address) for wildcard sockets.
-const MAX_ROUTES: usize = 4096;
-
-/// The engine task.
-pub struct Driver {
-    ep: Endpoint,
+/// The sockets every shard sends on (`send_to` on a shared socket needs no lock).
+struct Sockets {
     sockets: Vec<Arc<UdpSocket>>,
     local_addrs: Vec<SocketAddr>,
-    udp_rx: mpsc::Receiver<Received>,
-    cmd_rx: mpsc::Receiver<Command>,
+}
+
+impl Sockets {
+    fn socket_for(&self, local: SocketAddr) -> Option<&Arc<UdpSocket>> {
+        let port = local.port();
+        let exact = self.local_addrs.iter().position(|a| *a == local);
+        let wildcard = || {
+            self.local_addrs.iter().position(|a| {
+                a.port() == port
+                    && a.is_ipv4() == local.is_ipv4()
+                    && (a.ip().is_unspecified() || local.ip().is_unspecified())
+            })
+        };
+        exact.or_else(wildcard).map(|i| &self.sockets[i])
+    }
+}
+
+/// The kernel backend, shared by the shards. Locked once per Child SA installed or removed,
+/// never per datagram.
+type SharedBackend = Arc<Mutex<Box<dyn KernelBackend>>>;
+
+/// The sharded engine: build it with [`Driver::new`], then [`Driver::run`] it.
+pub struct Driver {
+    engines: Vec<Engine>,
+    local_addrs: Vec<SocketAddr>,
     readers: Vec<JoinHandle<()>>,
-    backend: Box<dyn KernelBackend>,
-    waiters: Vec<Waiter>,
-    routes: HashMap<IpAddr, IpAddr>,
-    tap: Option<Tap>,
-    config: Option<Config>,
-    /// Files for ticket keys, suspended sessions and the key log (none for the demo).
-    state: resume::StateFiles,
-    /// `resume` commands (and automatic resumes at start) whose outcome is not known yet.
-    attempts: Vec<resume::Attempt>,
 }
 
 impl Drop for Driver {
@@ -149,8 +132,9 @@ async fn bind(addr: SocketAddr) -> Result<UdpSocket, DriverError> {
 
 impl Driver {
     /// Bind every listen address × {port, natt_port} (port 0 = a free port, shared by all
-    /// addresses), create the engine with the bound ports and load `connections`. Must be called
-    /// inside a tokio runtime (it spawns the socket readers).
+    /// addresses), create `daemon.workers` engine shards with the bound ports and load
+    /// `connections` into each. Must be called inside a tokio runtime (it spawns the socket
+    /// readers).
     pub async fn new(
         daemon: &DaemonConfig,
         connections: Vec<ConnectionConfig>,
@@ -169,18 +153,6 @@ impl Driver {
                 sockets.push(Arc::new(s));
             }
         }
-        let mut seed = [0u8; 32];
-        OsRng.fill_bytes(&mut seed);
-        let mut ep = Endpoint::new(
-            daemon.endpoint_config(port, natt_port),
-            seed,
-            Instant::now(),
-            unix_now(),
-        );
-        ep.set_connections(connections)?;
-
-        let (udp_tx, udp_rx) = mpsc::channel(1024);
-        let mut readers = Vec::new();
         let mut local_addrs = Vec::new();
         for s in &sockets {
             let local = s.local_addr().map_err(|source| DriverError::Bind {
@@ -188,41 +160,85 @@ impl Driver {
                 source,
             })?;
             local_addrs.push(local);
-            readers.push(tokio::spawn(read_loop(s.clone(), local, udp_tx.clone())));
         }
-        let (cmd_tx, cmd_rx) = mpsc::channel(64);
+        let count = shard_count(daemon.workers);
+        let io = Arc::new(Sockets {
+            sockets: sockets.clone(),
+            local_addrs: local_addrs.clone(),
+        });
+        let backend_name = backend.name();
+        let backend: SharedBackend = Arc::new(Mutex::new(backend));
+        let mut udp_txs = Vec::new();
+        let mut cmd_txs = Vec::new();
+        let mut peer_txs = Vec::new();
+        let mut parts = Vec::new();
+        for _ in 0..count {
+            let (udp_tx, udp_rx) = mpsc::channel(1024);
+            let (cmd_tx, cmd_rx) = mpsc::channel(64);
+            let (peer_tx, peer_rx) = mpsc::unbounded_channel();
+            udp_txs.push(udp_tx);
+            cmd_txs.push(cmd_tx);
+            peer_txs.push(peer_tx);
+            parts.push((udp_rx, cmd_rx, peer_rx));
+        }
+        let mut engines = Vec::new();
+        for (index, (udp_rx, cmd_rx, peer_rx)) in parts.into_iter().enumerate() {
+            let mut seed = [0u8; 32];
+            OsRng.fill_bytes(&mut seed);
+            let mut ep = Endpoint::new(
+                shard_endpoint_config(daemon, port, natt_port, index, count),
+                seed,
+                Instant::now(),
+                unix_now(),
+            );
+            ep.set_connections(connections.clone())?;
+            engines.push(Engine::new(
+                index,
+                ep,
+                io.clone(),
+                engine::Channels {
+                    udp_rx,
+                    cmd_rx,
+                    peer_rx,
+                    peers: peer_txs.clone(),
+                },
+                backend.clone(),
+            ));
+        }
+        let udp_txs: Arc<[mpsc::Sender<Received>]> = udp_txs.into();
+        let readers = sockets
+            .iter()
+            .zip(&local_addrs)
+            .map(|(s, local)| tokio::spawn(read_loop(s.clone(), *local, udp_txs.clone())))
+            .collect();
         tracing::info!(
             listen = ?local_addrs,
-            backend = backend.name(),
-            connections = ep.connections().len(),
+            backend = backend_name,
+            connections = connections.len(),
+            workers = count,
             "tessera driver started"
         );
         let driver = Driver {
-            ep,
-            sockets,
+            engines,
             local_addrs,
-            udp_rx,
-            cmd_rx,
             readers,
-            backend,
-            waiters: Vec::new(),
-            routes: HashMap::new(),
-            tap: None,
-            config: None,
-            state: resume::StateFiles::default(),
-            attempts: Vec::new(),
         };
-        Ok((driver, DriverHandle { tx: cmd_tx }))
+        Ok((driver, DriverHandle::new(cmd_txs)))
     }
 
     /// Remember the configuration this driver was built from, so `reload` can re-read it.
     pub fn set_config(&mut self, config: Config) {
-        self.config = Some(config);
+        for e in &mut self.engines {
+            e.config = Some(config.clone());
+        }
     }
 
-    /// Observe every datagram sent and received.
+    /// Observe every datagram sent and received (by all shards; the demo runs one).
     pub fn set_tap(&mut self, tap: Tap) {
-        self.tap = Some(tap);
+        let tap = Arc::new(Mutex::new(tap));
+        for e in &mut self.engines {
+            e.tap = Some(tap.clone());
+        }
     }
 
     /// The bound socket addresses (IKE and NAT-T per listen address).
@@ -230,103 +246,61 @@ impl Driver {
         &self.local_addrs
     }
 
-    /// The engine (for status in tests and the demo).
+    /// The first shard's engine (the only one with `workers = 1`; for status in tests and the
+    /// demo).
     pub fn endpoint(&self) -> &Endpoint {
-        &self.ep
+        &self.engines[0].ep
     }
 
-    /// Run until every [`DriverHandle`] is dropped.
+    /// Every shard's engine, by shard index.
+    pub fn endpoints(&self) -> impl Iterator<Item = &Endpoint> {
+        self.engines.iter().map(|e| &e.ep)
+    }
+
+    /// Run until every [`DriverHandle`] is dropped. With several shards each runs as its own
+    /// task, so a multi-thread runtime spreads them over the cores.
     pub async fn run(mut self) {
-        // Work queued before the loop (automatic resumes at start) goes out now.
-        self.flush().await;
-        loop {
-            let deadline = self.ep.poll_timeout();
-            // The sleep future is built even when the branch is disabled.
-            let wake = deadline.map_or_else(
-                || tokio::time::Instant::now() + Duration::from_secs(3600),
-                tokio::time::Instant::from_std,
-            );
-            tokio::select! {
-                Some(r) = self.udp_rx.recv() => self.receive(r),
-                cmd = self.cmd_rx.recv() => match cmd {
-                    Some((req, tx)) => self.command(req, tx),
-                    None => break,
-                },
-                _ = tokio::time::sleep_until(wake), if deadline.is_some() => {
-                    self.ep.handle_timeout(Instant::now());
+        let mut engines = std::mem::take(&mut self.engines);
+        if engines.len() == 1 {
+            if let Some(e) = engines.pop() {
+                e.run().await;
+            }
+        } else {
+            let tasks: Vec<_> = engines.into_iter().map(|e| tokio::spawn(e.run())).collect();
+            for t in tasks {
+                if let Err(e) = t.await {
+                    tracing::error!(error = %e, "engine shard task failed");
                 }
             }
-            self.flush().await;
         }
         tracing::info!("tessera driver stopped");
     }
+}
 
-    fn receive(&mut self, r: Received) {
-        let local = self.real_local(r.local, r.remote);
-        if let Some(tap) = &mut self.tap {
-            tap(Direction::In, local, r.remote, &r.data);
-        }
-        log_datagram(Direction::In, local, r.remote, &r.data);
-        self.note_resume_answer(&r.data);
-        self.ep.handle(Instant::now(), local, r.remote, &r.data);
-    }
+/// `workers` as a shard count (SPIs name their shard in one octet).
+fn shard_count(workers: usize) -> usize {
+    workers.clamp(1, crate::config::MAX_WORKERS)
+}
 
-    /// A wildcard socket does not tell which of our addresses a datagram reached; the engine
-    /// needs it (NAT detection hashes it, replies leave from it). Without IP_PKTINFO we take the
-    /// address the routing table uses towards the sender, which is the same on symmetric routes.
-    fn real_local(&mut self, local: SocketAddr, remote: SocketAddr) -> SocketAddr {
-        if !local.ip().is_unspecified() {
-            return local;
-        }
-        if let Some(ip) = self.routes.get(&remote.ip()) {
-            return SocketAddr::new(*ip, local.port());
-        }
-        match crate::config::source_address_for(remote) {
-            Ok(ip) => {
-                if self.routes.len() >= MAX_ROUTES {
-                    self.routes.clear();
-                }
-                self.routes.insert(remote.ip(), ip);
-                SocketAddr::new(ip, local.port())
-            }
-            Err(_) => local,
-        }
+/// One shard's engine settings: its SPIs name it, only shard 0 rotates the ticket keys (the
+/// others get copies), and the DoS limits are split between the shards.
+fn shard_endpoint_config(
+    daemon: &DaemonConfig,
+    port: u16,
+    natt_port: u16,
+    index: usize,
+    count: usize,
+) -> ike_proto::EndpointConfig {
+    let mut cfg = daemon.endpoint_config(port, natt_port);
+    if count > 1 {
+        // Both fit: count ≤ MAX_WORKERS.
+        let (index, count) = (index as u8, count as u8);
+        cfg.shard = Some(Shard { index, count });
+        cfg.rotate_ticket_keys = index == 0;
+        cfg.cookie_threshold = (cfg.cookie_threshold / usize::from(count)).max(1);
+        cfg.half_open_limit = (cfg.half_open_limit / usize::from(count)).max(1);
     }
-
-    fn socket_for(&self, local: SocketAddr) -> Option<&Arc<UdpSocket>> {
-        let port = local.port();
-        let exact = self.local_addrs.iter().position(|a| *a == local);
-        let wildcard = || {
-            self.local_addrs.iter().position(|a| {
-                a.port() == port
-                    && a.is_ipv4() == local.is_ipv4()
-                    && (a.ip().is_unspecified() || local.ip().is_unspecified())
-            })
-        };
-        exact.or_else(wildcard).map(|i| &self.sockets[i])
-    }
-
-    async fn flush(&mut self) {
-        while let Some(t) = self.ep.poll_transmit() {
-            if let Some(tap) = &mut self.tap {
-                tap(Direction::Out, t.local, t.remote, &t.contents);
-            }
-            log_datagram(Direction::Out, t.local, t.remote, &t.contents);
-            match self.socket_for(t.local) {
-                Some(s) => {
-                    if let Err(e) = s.send_to(&t.contents, t.remote).await {
-                        tracing::warn!(local = %t.local, remote = %t.remote, error = %e, "send failed");
-                    }
-                }
-                None => {
-                    tracing::warn!(local = %t.local, remote = %t.remote, "no socket for local address; datagram dropped");
-                }
-            }
-        }
-        while let Some(ev) = self.ep.poll_event() {
-            self.event(ev);
-        }
-    }
+    cfg
 }
 
 /// One debug line per IKE datagram: header fields only, never payload bytes.
@@ -357,17 +331,21 @@ fn log_datagram(dir: Direction, local: SocketAddr, remote: SocketAddr, bytes: &[
     );
 }
 
-async fn read_loop(sock: Arc<UdpSocket>, local: SocketAddr, tx: mpsc::Sender<Received>) {
+/// Copy each datagram to the channel of the shard that owns it (no shared state: the header,
+/// or for first messages a hash, names the shard).
+async fn read_loop(sock: Arc<UdpSocket>, local: SocketAddr, shards: Arc<[mpsc::Sender<Received>]>) {
     let mut buf = vec![0u8; 65_535];
     loop {
         match sock.recv_from(&mut buf).await {
             Ok((n, remote)) => {
+                let data = buf[..n].to_vec();
+                let shard = shards::shard_of_datagram(&data, remote, shards.len());
                 let r = Received {
                     local,
                     remote,
-                    data: buf[..n].to_vec(),
+                    data,
                 };
-                if tx.send(r).await.is_err() {
+                if shards[shard].send(r).await.is_err() {
                     return;
                 }
             }

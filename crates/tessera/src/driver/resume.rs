@@ -11,11 +11,12 @@ use std::time::Instant;
 
 use ike_crypto::SecretBytes;
 use ike_proto::suspend::SuspendedSession;
-use ike_proto::ticket::TicketKeyRing;
+use ike_proto::ticket::{TicketError, TicketKeyRing};
 use ike_proto::{CommandError, PeerMisbehaved, SaError, SaState};
 use rand_core::OsRng;
 use tokio::sync::oneshot;
 
+use super::engine::Engine;
 use super::{Driver, unix_now};
 use crate::config::Config;
 use crate::control::proto::spi_hex;
@@ -49,6 +50,9 @@ pub enum StateError {
         #[source]
         source: std::io::Error,
     },
+    /// The ticket key ring could not be copied to the engine shards.
+    #[error("ticket key ring copy: {0}")]
+    KeyCopy(#[from] TicketError),
     /// The Wireshark key log cannot be used.
     #[error("wireshark_keys {0}")]
     KeyLog(#[from] PrivateFileError),
@@ -56,7 +60,7 @@ pub enum StateError {
 
 /// A resume whose outcome is not known yet.
 pub(super) struct Attempt {
-    connection: String,
+    pub(super) connection: String,
     /// Our SPI of the SA being set up; `None` right after a refused ticket until the fallback
     /// SA is found.
     spi: Option<[u8; 8]>,
@@ -85,8 +89,9 @@ pub(crate) fn human_secs(s: u64) -> String {
 
 impl Driver {
     /// Open the daemon's persistent state (call once, before [`Driver::run`]): load or create
-    /// the ticket key file, open the Wireshark key log if configured, load persisted suspended
-    /// sessions (bad ones are reported and set aside, expired ones removed) and resume those
+    /// the ticket key file (shard 0 rotates and saves it, the others get copies), open the
+    /// Wireshark key log if configured, load persisted suspended sessions (bad ones are reported
+    /// and set aside, expired ones removed) into their connection's home shard and resume those
     /// whose connection says `auto_resume = true`.
     pub fn open_state(&mut self, cfg: &Config) -> Result<(), StateError> {
         let d = &cfg.daemon;
@@ -112,8 +117,11 @@ impl Driver {
                 KeyOrigin::Created => "created",
             }
         );
-        self.ep.set_ticket_keys(ring);
-        self.state.keys = Some(keys);
+        self.set_ticket_keys(&ring)?;
+        // Only shard 0 rotates the ring, so only it writes the file.
+        if let Some(e) = self.engines.first_mut() {
+            e.state.keys = Some(keys);
+        }
 
         if let Some(path) = &d.wireshark_keys {
             let log = KeyLog::open(path)?;
@@ -122,7 +130,9 @@ impl Driver {
                 "wireshark_keys is on: IKE SA keys are written to this file (a debugging aid; \
                  whoever reads it can decrypt the IKE traffic)"
             );
-            self.state.keylog = Some(log);
+            for e in &mut self.engines {
+                e.state.keylog = Some(log.clone());
+            }
         }
 
         let dir = d.state_dir.join("sessions");
@@ -130,11 +140,16 @@ impl Driver {
             path: dir.clone(),
             source,
         })?;
+        let shards = self.engines.len();
         let mut auto = Vec::new();
         for loaded in store.load_all(unix_now()) {
             let Loaded::Session(s) = loaded else { continue };
             let name = s.connection.clone();
-            if !self.ep.connections().iter().any(|c| c.name == name) {
+            let home = super::shards::home_shard(&name, shards);
+            let Some(engine) = self.engines.get_mut(home) else {
+                continue;
+            };
+            if !engine.ep.connections().iter().any(|c| c.name == name) {
                 tracing::warn!(
                     connection = name,
                     file = %store.path_for(&name).display(),
@@ -148,18 +163,22 @@ impl Driver {
                 expires_in = human_secs(s.remaining_secs(unix_now())),
                 "persisted session loaded"
             );
-            self.ep.insert_suspended(s);
+            engine.ep.insert_suspended(s);
             if cfg.session_policy(&name).auto_resume {
-                auto.push(name);
+                auto.push((home, name));
             }
         }
-        self.state.sessions = Some(store);
-        for name in auto {
+        for e in &mut self.engines {
+            e.state.sessions = Some(store.clone());
+        }
+        for (home, name) in auto {
             tracing::info!(
                 connection = name,
                 "resuming persisted session (auto_resume)"
             );
-            self.start_resume(Instant::now(), &name, None);
+            if let Some(e) = self.engines.get_mut(home) {
+                e.start_resume(Instant::now(), &name, None);
+            }
         }
         Ok(())
     }
@@ -167,9 +186,22 @@ impl Driver {
     /// Give the engine in-memory ticket keys that are never persisted (the demo).
     pub fn use_ephemeral_ticket_keys(&mut self, rotation_secs: u64) {
         let ring = TicketKeyRing::generate(unix_now(), rotation_secs, &mut OsRng);
-        self.ep.set_ticket_keys(ring);
+        if let Err(e) = self.set_ticket_keys(&ring) {
+            tracing::error!(error = %e, "cannot copy the ticket keys to the shards");
+        }
     }
 
+    /// Every shard gets its own copy of the ring.
+    fn set_ticket_keys(&mut self, ring: &TicketKeyRing) -> Result<(), TicketError> {
+        let bytes = ring.to_bytes();
+        for e in &mut self.engines {
+            e.ep.set_ticket_keys(TicketKeyRing::from_bytes(bytes.expose())?);
+        }
+        Ok(())
+    }
+}
+
+impl Engine {
     fn persists(&self, connection: &str) -> bool {
         self.config
             .as_ref()
