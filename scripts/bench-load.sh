@@ -9,7 +9,11 @@
 #     COUNT      handshakes per run                                            [5000]
 #     RUNS       runs; a fresh responder for each; the median is printed last  [3]
 #   env: CONCURRENCY (64), SOCKETS (16), LOAD_THREADS (tokio workers of the load tool; default
-#        all cores), PORT (15500; NAT-T is PORT+1), OUT (result directory)
+#        all cores), PORT (15500; NAT-T is PORT+1), OUT (result directory),
+#        WORKERS (the daemon's `[daemon] workers`, engine shards; default: the daemon's, = cores)
+#
+# For the daemon, each run also writes threads.txt: CPU ticks (utime + stime) per thread of the
+# responder at the end of the run (`tessera-worker` threads run the engine shards).
 #
 # Prints one JSON line per run (tessera-load's result) and a final "median" line. Every run is
 # bounded (tessera-load --max-time, --timeout) and only loopback is used.
@@ -54,6 +58,7 @@ state_dir = "$1/state"
 log_level = "warn"
 cookie_threshold = 1000000
 half_open_limit = 1000000
+${WORKERS:+workers = $WORKERS}
 
 [connections.gw]
 proposals = ["aes128gcm16-prfsha256-x25519"]
@@ -100,6 +105,9 @@ for i in $(seq "$RUNS"); do
   "$LOAD" "${THREADS[@]}" run --mode "$MODE" --target "127.0.0.1:$PORT" --natt-port "$NATT" \
     --count "$COUNT" --concurrency "$CONCURRENCY" --sockets "$SOCKETS" --max-time 120 --timeout 15 \
     --responder-pid "$PID" "${PKI[@]}" | tee "$D/result.json"
+  for t in /proc/"$PID"/task/*; do
+    echo "$(cat "$t/comm") $(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')"
+  done >"$D/threads.txt" 2>/dev/null || true
   stop
 done
 
