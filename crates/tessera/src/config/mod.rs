@@ -56,9 +56,10 @@ pub struct DaemonConfig {
     pub state_dir: PathBuf,
     /// Log file when running in the background (default `<state_dir>/tessera.log`).
     pub log_file: PathBuf,
-    /// Half-open SAs above which cookies are demanded.
+    /// Half-open SAs above which cookies are demanded (split evenly between the `workers`
+    /// shards, at least 1 each).
     pub cookie_threshold: usize,
-    /// Hard limit on half-open SAs.
+    /// Hard limit on half-open SAs (split like `cookie_threshold`).
     pub half_open_limit: usize,
     /// First retransmission timeout.
     pub retransmit_timeout: Duration,
